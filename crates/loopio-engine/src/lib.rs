@@ -1,0 +1,1 @@
+//! loopio-engine (work in progress).

@@ -1,0 +1,1 @@
+//! loopio-net (work in progress).

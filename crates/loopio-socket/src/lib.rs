@@ -1,0 +1,1 @@
+//! loopio-socket (work in progress).

@@ -1,0 +1,1 @@
+//! loopio facade (work in progress).
