@@ -1,0 +1,2 @@
+//! Codec micro-benchmarks (work in progress).
+fn main() {}
