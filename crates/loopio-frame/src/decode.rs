@@ -1,0 +1,403 @@
+//! The incremental message decoder: frames in, whole messages and control frames out.
+
+use std::mem;
+use std::ops::Range;
+
+use crate::header::MAX_HEADER_LEN;
+use crate::Utf8Validator;
+use crate::{apply_mask, CloseFrame, Error, FrameHeader, HeaderStatus, Limits, OpCode, Role};
+
+/// A complete message or control frame, borrowed from the input or the decoder's buffer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Message<'a> {
+    /// A text message, validated UTF-8.
+    Text(&'a str),
+    /// A binary message.
+    Binary(&'a [u8]),
+    /// A ping with its payload (≤ 125 bytes).
+    Ping(&'a [u8]),
+    /// A pong with its payload (≤ 125 bytes).
+    Pong(&'a [u8]),
+    /// A close frame; `None` when it carried no payload.
+    Close(Option<CloseFrame<'a>>),
+}
+
+/// What one [`Decoder::decode`] call did.
+#[derive(Debug)]
+pub struct Decoded<'a> {
+    /// Bytes of the input consumed (always > 0 when the input was non-empty).
+    pub consumed: usize,
+    /// A complete message, if one finished within the consumed bytes.
+    pub message: Option<Message<'a>>,
+}
+
+/// Incremental message decoder: feed bytes split anywhere, get messages out.
+///
+/// Usage contract: call `decode(&mut buf[pos..])`, advance `pos` by `consumed`, handle
+/// `message`, repeat until `pos == buf.len()`. The decoder keeps partial headers and partial
+/// payloads itself, so the caller never keeps leftover bytes. Input is unmasked in place.
+///
+/// After an error the connection must be failed with [`Error::close_code`]; every later call
+/// returns the same error.
+///
+/// # Memory
+///
+/// A message whose single frame lies wholly inside one input is returned as a slice of that
+/// input (zero-copy). Anything else is copied, as it arrives, into a buffer that grows only by
+/// the bytes received (never by a header's length field) and is freed on the next call after
+/// the message is returned, so an idle decoder owns no heap memory. A partial header waits in
+/// a 14-byte array.
+///
+/// ```
+/// use loopio_frame::{Decoder, Limits, Role};
+///
+/// // RFC 6455 §5.7: "Hel" and "lo" as two fragments, then an unmasked ping "Hello".
+/// let mut wire = [
+///     0x01, 0x03, 0x48, 0x65, 0x6c, // Text, no FIN: "Hel"
+///     0x80, 0x02, 0x6c, 0x6f, // Continuation, FIN: "lo"
+///     0x89, 0x05, 0x48, 0x65, 0x6c, 0x6c, 0x6f, // Ping "Hello"
+/// ];
+/// let mut decoder = Decoder::new(Role::Client, Limits::default());
+/// let mut pos = 0;
+/// let mut seen = Vec::new();
+/// while pos < wire.len() {
+///     let decoded = decoder.decode(&mut wire[pos..])?;
+///     pos += decoded.consumed;
+///     if let Some(message) = decoded.message {
+///         seen.push(format!("{message:?}"));
+///     }
+/// }
+/// assert_eq!(seen, ["Text(\"Hello\")", "Ping([72, 101, 108, 108, 111])"]);
+/// # Ok::<(), loopio_frame::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct Decoder {
+    role: Role,
+    limits: Limits,
+    /// Bytes of a header that arrived without the rest of it.
+    header: [u8; MAX_HEADER_LEN],
+    header_len: u8,
+    /// The frame whose payload is arriving; `None` while awaiting a header.
+    frame: Option<Frame>,
+    /// The kind of the data message open across frames (Text or Binary), if any.
+    open: Option<Kind>,
+    /// Validation state of the open text message.
+    utf8: Utf8Validator,
+    /// The open text message's validated characters.
+    text: String,
+    /// The open binary message, followed by a control frame's payload while one arrives.
+    bytes: Vec<u8>,
+    /// Buffer cleanup owed for the message the previous call returned.
+    reclaim: Reclaim,
+    failed: Option<Error>,
+}
+
+/// The frame being received, resolved against the open message.
+#[derive(Debug, Clone, Copy)]
+struct Frame {
+    kind: Kind,
+    fin: bool,
+    mask: Option<[u8; 4]>,
+    len: u64,
+    /// Payload bytes received so far.
+    done: u64,
+}
+
+/// A frame's meaning: a continuation takes the kind of the message it continues.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Text,
+    Binary,
+    Close,
+    Ping,
+    Pong,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Reclaim {
+    Nothing,
+    /// Free both message buffers: a buffered message was returned.
+    Message,
+    /// Drop a control payload appended to `bytes` at this index.
+    Control(usize),
+}
+
+/// Where the finished message lies; resolved to a [`Message`] once `self` is done mutating.
+enum Ready {
+    Input(Kind, Range<usize>),
+    Text,
+    Bytes(Kind, Range<usize>),
+}
+
+impl Decoder {
+    /// A decoder for `role` with `limits`. Allocates nothing until a message spans reads.
+    ///
+    /// ```
+    /// use loopio_frame::{Decoder, Limits, Role};
+    ///
+    /// let decoder = Decoder::new(Role::Server, Limits::default());
+    /// assert!(decoder.is_idle());
+    /// ```
+    pub fn new(role: Role, limits: Limits) -> Decoder {
+        Decoder {
+            role,
+            limits,
+            header: [0; MAX_HEADER_LEN],
+            header_len: 0,
+            frame: None,
+            open: None,
+            utf8: Utf8Validator::new(),
+            text: String::new(),
+            bytes: Vec::new(),
+            reclaim: Reclaim::Nothing,
+            failed: None,
+        }
+    }
+
+    /// The role this decoder was built for.
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// The limits this decoder enforces.
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    /// Whether the decoder sits between messages: no partial header, frame or message.
+    pub fn is_idle(&self) -> bool {
+        self.header_len == 0 && self.frame.is_none() && self.open.is_none()
+    }
+
+    /// Consumes a prefix of `input` (unmasking it in place) and returns at most one message.
+    ///
+    /// ```
+    /// use loopio_frame::{Decoder, Error, Limits, Role};
+    ///
+    /// // An unmasked frame sent to a server: RFC 6455 §5.1 says fail the connection.
+    /// let mut decoder = Decoder::new(Role::Server, Limits::default());
+    /// let error = decoder.decode(&mut [0x81, 0x00]).unwrap_err();
+    /// assert_eq!(error, Error::UnmaskedFrame);
+    /// assert_eq!(error.close_code().0, 1002);
+    /// ```
+    pub fn decode<'a>(&'a mut self, input: &'a mut [u8]) -> Result<Decoded<'a>, Error> {
+        if let Some(error) = self.failed {
+            return Err(error);
+        }
+        self.reclaim();
+        let (consumed, ready) = match self.advance(input) {
+            Ok(step) => step,
+            Err(error) => return Err(self.fail(error)),
+        };
+        let message = match ready {
+            None => None,
+            Some(Ready::Input(kind, range)) => {
+                let input: &'a [u8] = input;
+                match kind.message(&input[range]) {
+                    Ok(message) => Some(message),
+                    Err(error) => return Err(self.fail(error)),
+                }
+            }
+            Some(Ready::Text) => Some(Message::Text(&self.text)),
+            Some(Ready::Bytes(kind, range)) => Some(
+                kind.message(&self.bytes[range])
+                    .expect("buffered close payloads are validated when they complete"),
+            ),
+        };
+        Ok(Decoded { consumed, message })
+    }
+
+    fn fail(&mut self, error: Error) -> Error {
+        self.failed = Some(error);
+        error
+    }
+
+    fn reclaim(&mut self) {
+        match mem::replace(&mut self.reclaim, Reclaim::Nothing) {
+            Reclaim::Nothing => {}
+            Reclaim::Message => {
+                self.text = String::new();
+                self.bytes = Vec::new();
+            }
+            Reclaim::Control(0) => self.bytes = Vec::new(),
+            Reclaim::Control(start) => self.bytes.truncate(start),
+        }
+    }
+
+    /// Reads headers and payloads until a message completes or `input` runs out.
+    fn advance(&mut self, input: &mut [u8]) -> Result<(usize, Option<Ready>), Error> {
+        let mut pos = 0;
+        loop {
+            match self.frame {
+                None if pos == input.len() => return Ok((pos, None)),
+                None => pos += self.read_header(&input[pos..])?,
+                Some(frame) => {
+                    if let Some(ready) = self.read_payload(frame, input, &mut pos)? {
+                        return Ok((pos, Some(ready)));
+                    }
+                    if self.frame.is_some() {
+                        return Ok((pos, None));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Consumes header bytes from non-empty `input`; starts the frame once the header is whole.
+    fn read_header(&mut self, input: &[u8]) -> Result<usize, Error> {
+        let held = usize::from(self.header_len);
+        let mut joined = [0; MAX_HEADER_LEN];
+        let bytes = if held == 0 {
+            input
+        } else {
+            let take = input.len().min(MAX_HEADER_LEN - held);
+            joined[..held].copy_from_slice(&self.header[..held]);
+            joined[held..held + take].copy_from_slice(&input[..take]);
+            &joined[..held + take]
+        };
+        match FrameHeader::parse(bytes)? {
+            HeaderStatus::Partial => {
+                // A partial header is shorter than 14 bytes, so all of `input` fits.
+                self.header[held..held + input.len()].copy_from_slice(input);
+                self.header_len = (held + input.len()) as u8;
+                Ok(input.len())
+            }
+            HeaderStatus::Complete(header, len) => {
+                self.header_len = 0;
+                self.start_frame(header)?;
+                Ok(len - held)
+            }
+        }
+    }
+
+    fn start_frame(&mut self, header: FrameHeader) -> Result<(), Error> {
+        // RFC 6455 §5.1: "a server MUST close the connection upon receiving a frame that is not
+        // masked" and "A client MUST close a connection if it detects a masked frame."
+        match (self.role, header.mask) {
+            (Role::Server, None) => return Err(Error::UnmaskedFrame),
+            (Role::Client, Some(_)) => return Err(Error::MaskedFrame),
+            _ => {}
+        }
+        if header.payload_len > self.limits.max_frame_size {
+            return Err(Error::FrameTooBig(header.payload_len));
+        }
+        let kind = match header.opcode {
+            // §5.4: fragments are a first frame with a data opcode, then "zero or more frames
+            // with FIN clear and the opcode set to 0", then a final one with FIN set.
+            OpCode::Continuation => self.open.ok_or(Error::UnexpectedContinuation)?,
+            OpCode::Text | OpCode::Binary if self.open.is_some() => {
+                return Err(Error::ExpectedContinuation)
+            }
+            OpCode::Text => Kind::Text,
+            OpCode::Binary => Kind::Binary,
+            OpCode::Close => Kind::Close,
+            OpCode::Ping => Kind::Ping,
+            OpCode::Pong => Kind::Pong,
+        };
+        if !kind.is_control() {
+            // Check the whole message before any byte of this frame is buffered.
+            let buffered = self.text.len() + self.utf8.pending_len() + self.bytes.len();
+            let total = (buffered as u64).saturating_add(header.payload_len);
+            if total > self.limits.max_message_size as u64 {
+                return Err(Error::MessageTooBig(total));
+            }
+            self.open = Some(kind);
+        }
+        let (fin, mask, len) = (header.fin, header.mask, header.payload_len);
+        self.frame = Some(Frame {
+            kind,
+            fin,
+            mask,
+            len,
+            done: 0,
+        });
+        Ok(())
+    }
+
+    /// Takes the payload bytes of `frame` available at `input[*pos..]`.
+    fn read_payload(
+        &mut self,
+        mut frame: Frame,
+        input: &mut [u8],
+        pos: &mut usize,
+    ) -> Result<Option<Ready>, Error> {
+        let available = input.len() - *pos;
+        let remaining = frame.len - frame.done;
+        let nothing_buffered =
+            self.text.is_empty() && self.utf8.is_complete() && self.bytes.is_empty();
+        let whole_message = frame.kind.is_control() || (frame.fin && nothing_buffered);
+        if frame.done == 0 && remaining <= available as u64 && whole_message {
+            // Zero-copy: the message is this one frame, wholly inside `input`.
+            let range = *pos..*pos + remaining as usize;
+            if let Some(key) = frame.mask {
+                apply_mask(&mut input[range.clone()], key, 0);
+            }
+            *pos = range.end;
+            self.frame = None;
+            if !frame.kind.is_control() {
+                self.open = None;
+            }
+            return Ok(Some(Ready::Input(frame.kind, range)));
+        }
+        let take = remaining.min(available as u64) as usize;
+        let chunk = &mut input[*pos..*pos + take];
+        if let Some(key) = frame.mask {
+            apply_mask(chunk, key, (frame.done % 4) as usize);
+        }
+        match frame.kind {
+            // Validate as bytes arrive so bad text fails at the first bad byte (Autobahn 6.4).
+            Kind::Text => self.utf8.push_str(chunk, &mut self.text)?,
+            _ => self.bytes.extend_from_slice(chunk),
+        }
+        *pos += take;
+        frame.done += take as u64;
+        if frame.done < frame.len {
+            self.frame = Some(frame);
+            return Ok(None);
+        }
+        self.frame = None;
+        self.finish_frame(frame)
+    }
+
+    /// A buffered frame's last byte arrived: return the message it ends, if any.
+    fn finish_frame(&mut self, frame: Frame) -> Result<Option<Ready>, Error> {
+        if frame.kind.is_control() {
+            let start = self.bytes.len() - frame.len as usize;
+            if frame.kind == Kind::Close {
+                CloseFrame::parse(&self.bytes[start..])?;
+            }
+            self.reclaim = Reclaim::Control(start);
+            return Ok(Some(Ready::Bytes(frame.kind, start..self.bytes.len())));
+        }
+        if !frame.fin {
+            return Ok(None);
+        }
+        self.open = None;
+        self.reclaim = Reclaim::Message;
+        if frame.kind == Kind::Text {
+            // §8.1: text "MUST" be valid UTF-8; ending inside a character is not.
+            self.utf8.finish()?;
+            return Ok(Some(Ready::Text));
+        }
+        Ok(Some(Ready::Bytes(Kind::Binary, 0..self.bytes.len())))
+    }
+}
+
+impl Kind {
+    fn is_control(self) -> bool {
+        matches!(self, Kind::Close | Kind::Ping | Kind::Pong)
+    }
+
+    /// Views a whole unmasked payload as a message, validating text and close payloads.
+    fn message(self, payload: &[u8]) -> Result<Message<'_>, Error> {
+        Ok(match self {
+            Kind::Text => {
+                Message::Text(std::str::from_utf8(payload).map_err(|_| Error::InvalidUtf8)?)
+            }
+            Kind::Binary => Message::Binary(payload),
+            Kind::Ping => Message::Ping(payload),
+            Kind::Pong => Message::Pong(payload),
+            Kind::Close => Message::Close(CloseFrame::parse(payload)?),
+        })
+    }
+}
