@@ -118,8 +118,8 @@ enum Reclaim {
     Nothing,
     /// Free both message buffers: a buffered message was returned.
     Message,
-    /// Drop a control payload appended to `bytes` at this index.
-    Control(usize),
+    /// Drop a control payload of this many bytes (≤ 125) from the end of `bytes`.
+    Control(u8),
 }
 
 /// Where the finished message lies; resolved to a [`Message`] once `self` is done mutating.
@@ -219,8 +219,10 @@ impl Decoder {
                 self.text = String::new();
                 self.bytes = Vec::new();
             }
-            Reclaim::Control(0) => self.bytes = Vec::new(),
-            Reclaim::Control(start) => self.bytes.truncate(start),
+            Reclaim::Control(len) if usize::from(len) == self.bytes.len() => {
+                self.bytes = Vec::new();
+            }
+            Reclaim::Control(len) => self.bytes.truncate(self.bytes.len() - usize::from(len)),
         }
     }
 
@@ -366,7 +368,8 @@ impl Decoder {
             if frame.kind == Kind::Close {
                 CloseFrame::parse(&self.bytes[start..])?;
             }
-            self.reclaim = Reclaim::Control(start);
+            // `parse` capped control payloads at 125 bytes.
+            self.reclaim = Reclaim::Control(frame.len as u8);
             return Ok(Some(Ready::Bytes(frame.kind, start..self.bytes.len())));
         }
         if !frame.fin {
@@ -399,5 +402,75 @@ impl Kind {
             Kind::Pong => Message::Pong(payload),
             Kind::Close => Message::Close(CloseFrame::parse(payload)?),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::encode_frame;
+
+    fn heap(decoder: &Decoder) -> usize {
+        decoder.text.capacity() + decoder.bytes.capacity()
+    }
+
+    #[test]
+    fn idle_decoder_owns_no_heap_after_a_buffered_message() {
+        let mut decoder = Decoder::new(Role::Client, Limits::default());
+        for opcode in [OpCode::Text, OpCode::Binary] {
+            let mut wire = Vec::new();
+            encode_frame(&mut wire, opcode, true, &[b'x'; 5000], None);
+            let (head, tail) = wire.split_at_mut(100);
+            assert_eq!(decoder.decode(head).expect("valid").message, None);
+            assert!(heap(&decoder) > 0);
+            assert!(decoder.decode(tail).expect("valid").message.is_some());
+            assert_eq!(decoder.decode(&mut []).expect("empty").consumed, 0);
+            assert_eq!(heap(&decoder), 0);
+            assert!(decoder.is_idle());
+        }
+    }
+
+    #[test]
+    fn buffer_grows_with_arrived_bytes_not_the_length_field() {
+        let unlimited = Limits {
+            max_frame_size: u64::MAX,
+            max_message_size: usize::MAX,
+        };
+        let mut decoder = Decoder::new(Role::Client, unlimited);
+        let mut wire = vec![0x82, 0x7F, 0x40, 0, 0, 0, 0, 0, 0, 0];
+        wire.extend_from_slice(&[0; 100]);
+        assert_eq!(
+            decoder.decode(&mut wire).expect("valid prefix").consumed,
+            110
+        );
+        assert!(heap(&decoder) <= 2 * 100, "reserved {}", heap(&decoder));
+    }
+
+    #[test]
+    fn control_frames_inside_a_binary_message_leave_its_bytes_alone() {
+        let mut decoder = Decoder::new(Role::Client, Limits::default());
+        let mut wire = Vec::new();
+        encode_frame(&mut wire, OpCode::Binary, false, b"abc", None);
+        encode_frame(&mut wire, OpCode::Ping, true, b"ping", None);
+        let (first, ping) = wire.split_at_mut(5);
+        assert_eq!(decoder.decode(first).expect("valid").message, None);
+        let (ping_head, ping_tail) = ping.split_at_mut(3);
+        assert_eq!(decoder.decode(ping_head).expect("valid").message, None);
+        let decoded = decoder.decode(ping_tail).expect("valid");
+        assert_eq!(decoded.message, Some(Message::Ping(b"ping")));
+        let mut last = Vec::new();
+        encode_frame(&mut last, OpCode::Continuation, true, b"d", None);
+        let decoded = decoder.decode(&mut last).expect("valid");
+        assert_eq!(decoded.message, Some(Message::Binary(b"abcd")));
+    }
+
+    #[test]
+    fn decoder_is_small() {
+        // Reported in the crate README; keep the idle per-connection cost visible.
+        assert!(
+            mem::size_of::<Decoder>() <= 128,
+            "{}",
+            mem::size_of::<Decoder>()
+        );
     }
 }
