@@ -44,7 +44,10 @@ fn chrome_upgrade() {
     assert_eq!(offer.key, "x3JJHMbDL1EzLkh9GBhXDw==");
     assert_eq!(offer.origin.as_deref(), Some("http://localhost:3000"));
     assert_eq!(offer.protocols, Vec::<String>::new());
-    assert_eq!(offer.extensions, ["permessage-deflate; client_max_window_bits"]);
+    assert_eq!(
+        offer.extensions,
+        ["permessage-deflate; client_max_window_bits"]
+    );
     // Expected value computed independently with Python's hashlib and base64.
     assert_eq!(accept_key(&offer.key), "HSmrc0sMlYUkAGmm5OPpG2HaGWk=");
     assert_eq!(
@@ -93,7 +96,10 @@ fn python_websockets_upgrade() {
 fn engine_io_polling_get() {
     let (req, head_len) = request(POLLING_GET);
     assert_eq!(head_len, POLLING_GET.len());
-    assert_eq!((req.method.as_str(), req.path.as_str()), ("GET", "/socket.io/"));
+    assert_eq!(
+        (req.method.as_str(), req.path.as_str()),
+        ("GET", "/socket.io/")
+    );
     assert_eq!(req.query, "EIO=4&transport=polling&t=Ox3k1");
     assert_eq!(req.query_param("EIO").as_deref(), Some("4"));
     assert_eq!(req.query_param("t").as_deref(), Some("Ox3k1"));
@@ -102,20 +108,28 @@ fn engine_io_polling_get() {
     assert!(!is_upgrade_request(&req));
     assert_eq!(req.body_framing(), Ok(BodyFraming::None));
     // A quoted list with commas inside quotes survives as one raw value.
-    assert!(req.header("sec-ch-ua").is_some_and(|v| v.contains("\"Not-A.Brand\";v=\"99\"")));
+    assert!(req
+        .header("sec-ch-ua")
+        .is_some_and(|v| v.contains("\"Not-A.Brand\";v=\"99\"")));
 }
 
 #[test]
 fn engine_io_polling_post_then_body() {
     let (req, head_len) = request(POLLING_POST);
     assert_eq!(req.method, "POST");
-    assert_eq!(req.query_param("sid").as_deref(), Some("AxbzZ0T0wZ4g1oVbAAAB"));
+    assert_eq!(
+        req.query_param("sid").as_deref(),
+        Some("AxbzZ0T0wZ4g1oVbAAAB")
+    );
     assert_eq!(req.header("content-type"), Some("text/plain;charset=UTF-8"));
     let framing = req.body_framing().expect("one Content-Length");
     assert_eq!(framing, BodyFraming::ContentLength(2));
     let body = common::decode_all_ways(framing, 1 << 20, &POLLING_POST[head_len..]);
     assert_eq!(body, Ok((b"40".to_vec(), 2, true)));
-    assert_eq!(BodyDecoder::new(framing, 1).err().map(|e| e.status()), Some(413));
+    assert_eq!(
+        BodyDecoder::new(framing, 1).err().map(|e| e.status()),
+        Some(413)
+    );
 }
 
 #[test]
@@ -135,7 +149,9 @@ fn pipelined_requests_are_parsed_one_after_another() {
     let framing = first.body_framing().expect("valid");
     let mut decoder = BodyDecoder::new(framing, 1024).expect("small body");
     let mut body = Vec::new();
-    let (used, done) = decoder.decode(&stream[head_len..], &mut body).expect("valid body");
+    let (used, done) = decoder
+        .decode(&stream[head_len..], &mut body)
+        .expect("valid body");
     assert!(done);
     let (second, _) = request(&stream[head_len + used..]);
     assert_eq!(second.query_param("t").as_deref(), Some("Ox3k1"));

@@ -39,7 +39,10 @@ fn framing(headers: &str) -> Result<BodyFraming, RequestError> {
 fn minimal_request() {
     let req = parse(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n").unwrap();
     assert_eq!(req.method, "GET");
-    assert_eq!((req.path.as_str(), req.query.as_str(), req.version), ("/", "", 1));
+    assert_eq!(
+        (req.path.as_str(), req.query.as_str(), req.version),
+        ("/", "", 1)
+    );
     assert_eq!(req.headers.len(), 1);
 }
 
@@ -84,7 +87,10 @@ fn header_skips_values_that_are_not_utf8() {
 
 #[test]
 fn head_growing_past_the_limit_is_431() {
-    let limits = Limits { max_head_bytes: 64, max_headers: 8 };
+    let limits = Limits {
+        max_head_bytes: 64,
+        max_headers: 8,
+    };
     let mut bytes = b"GET / HTTP/1.1\r\nHost: a\r\nX-Long: ".to_vec();
     bytes.resize(200, b'a'); // never ends
     assert_eq!(parse_with(&bytes, limits), Err(RequestError::HeadTooLarge));
@@ -95,25 +101,46 @@ fn head_growing_past_the_limit_is_431() {
 #[test]
 fn complete_head_over_the_limit_is_431_and_at_the_limit_is_fine() {
     let bytes = b"GET / HTTP/1.1\r\nHost: a\r\nX: 0123456789\r\n\r\n";
-    let exact = Limits { max_head_bytes: bytes.len(), max_headers: 8 };
-    assert!(matches!(parse_with(bytes, exact), Ok(Parsed::Complete { .. })));
-    let under = Limits { max_head_bytes: bytes.len() - 1, max_headers: 8 };
+    let exact = Limits {
+        max_head_bytes: bytes.len(),
+        max_headers: 8,
+    };
+    assert!(matches!(
+        parse_with(bytes, exact),
+        Ok(Parsed::Complete { .. })
+    ));
+    let under = Limits {
+        max_head_bytes: bytes.len() - 1,
+        max_headers: 8,
+    };
     assert_eq!(parse_with(bytes, under), Err(RequestError::HeadTooLarge));
 }
 
 #[test]
 fn body_bytes_do_not_count_against_the_head_limit() {
     let mut bytes = b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 500\r\n\r\n".to_vec();
-    let limits = Limits { max_head_bytes: bytes.len(), max_headers: 8 };
+    let limits = Limits {
+        max_head_bytes: bytes.len(),
+        max_headers: 8,
+    };
     bytes.resize(bytes.len() + 500, b'x');
-    assert!(matches!(parse_request(&bytes, &limits), Ok(Parsed::Complete { .. })));
+    assert!(matches!(
+        parse_request(&bytes, &limits),
+        Ok(Parsed::Complete { .. })
+    ));
 }
 
 #[test]
 fn too_many_headers_is_431() {
-    let limits = Limits { max_head_bytes: 8 << 10, max_headers: 3 };
+    let limits = Limits {
+        max_head_bytes: 8 << 10,
+        max_headers: 3,
+    };
     let ok = b"GET / HTTP/1.1\r\nHost: a\r\nA: 1\r\nB: 2\r\n\r\n";
-    assert!(matches!(parse_with(ok, limits), Ok(Parsed::Complete { .. })));
+    assert!(matches!(
+        parse_with(ok, limits),
+        Ok(Parsed::Complete { .. })
+    ));
     let over = b"GET / HTTP/1.1\r\nHost: a\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n";
     assert_eq!(parse_with(over, limits), Err(RequestError::TooManyHeaders));
     assert_eq!(RequestError::TooManyHeaders.status(), 431);
@@ -121,7 +148,10 @@ fn too_many_headers_is_431() {
 
 #[test]
 fn header_limit_above_the_stack_array_still_works() {
-    let limits = Limits { max_head_bytes: 64 << 10, max_headers: 300 };
+    let limits = Limits {
+        max_head_bytes: 64 << 10,
+        max_headers: 300,
+    };
     let mut head = String::from("GET / HTTP/1.1\r\nHost: a\r\n");
     for i in 0..250 {
         head.push_str(&format!("X-{i}: {i}\r\n"));
@@ -145,20 +175,31 @@ fn malformed_heads_are_400() {
         (b"GET / FTP/1.1\r\nHost: a\r\n\r\n", Syntax::Version),
         (b"GET / HTTP/1.1\r\nHo st: a\r\n\r\n", Syntax::HeaderName),
         (b"GET / HTTP/1.1\r\nHost : a\r\n\r\n", Syntax::HeaderName),
-        (b"GET / HTTP/1.1\r\nHost: a\x00b\r\n\r\n", Syntax::HeaderValue),
+        (
+            b"GET / HTTP/1.1\r\nHost: a\x00b\r\n\r\n",
+            Syntax::HeaderValue,
+        ),
         (b"GET / HTTP/1.1\r\nHost: a\rb\r\n\r\n", Syntax::HeaderValue),
         (b"GET / HTTP/1.1\rHost: a\r\n\r\n", Syntax::LineEnding),
     ];
     for (bytes, syntax) in cases {
         let result = parse_with(bytes, Limits::default());
-        assert_eq!(result, Err(RequestError::Syntax(*syntax)), "{}", bytes.escape_ascii());
+        assert_eq!(
+            result,
+            Err(RequestError::Syntax(*syntax)),
+            "{}",
+            bytes.escape_ascii()
+        );
         assert_eq!(result.unwrap_err().status(), 400);
     }
 }
 
 #[test]
 fn obsolete_line_folding_is_refused() {
-    let result = parse_with(b"GET / HTTP/1.1\r\nHost: a\r\nX: 1\r\n 2\r\n\r\n", Limits::default());
+    let result = parse_with(
+        b"GET / HTTP/1.1\r\nHost: a\r\nX: 1\r\n 2\r\n\r\n",
+        Limits::default(),
+    );
     assert!(matches!(result, Err(RequestError::Syntax(_))), "{result:?}");
 }
 
@@ -166,7 +207,10 @@ fn obsolete_line_folding_is_refused() {
 
 #[test]
 fn host_is_required_once_in_http_1_1() {
-    assert_eq!(parse(b"GET / HTTP/1.1\r\n\r\n"), Err(RequestError::MissingHost));
+    assert_eq!(
+        parse(b"GET / HTTP/1.1\r\n\r\n"),
+        Err(RequestError::MissingHost)
+    );
     let two = b"GET / HTTP/1.1\r\nHost: a\r\nhost: b\r\n\r\n";
     assert_eq!(parse(two), Err(RequestError::DuplicateHost));
     let two_in_1_0 = b"GET / HTTP/1.0\r\nHost: a\r\nHost: b\r\n\r\n";
@@ -183,18 +227,31 @@ fn target(target: &str) -> Result<(String, String), RequestError> {
 #[test]
 fn targets_split_into_path_and_query() {
     let split = |p: &str, q: &str| Ok((p.to_owned(), q.to_owned()));
-    assert_eq!(target("/socket.io/?EIO=4&t=x"), split("/socket.io/", "EIO=4&t=x"));
+    assert_eq!(
+        target("/socket.io/?EIO=4&t=x"),
+        split("/socket.io/", "EIO=4&t=x")
+    );
     assert_eq!(target("/a?"), split("/a", ""));
     assert_eq!(target("/a?b?c"), split("/a", "b?c"));
     assert_eq!(target("*"), split("*", ""));
-    assert_eq!(target("http://example.com:80/x/y?z=1"), split("/x/y", "z=1"));
+    assert_eq!(
+        target("http://example.com:80/x/y?z=1"),
+        split("/x/y", "z=1")
+    );
     assert_eq!(target("HTTP://example.com"), split("/", ""));
     assert_eq!(target("http://example.com?q"), split("/", "q"));
 }
 
 #[test]
 fn bad_targets_are_400() {
-    for bad in ["a/b", "example.com:443", "/a#frag", "1http://x/", "://x/", "**"] {
+    for bad in [
+        "a/b",
+        "example.com:443",
+        "/a#frag",
+        "1http://x/",
+        "://x/",
+        "**",
+    ] {
         assert_eq!(target(bad), Err(RequestError::InvalidTarget), "{bad}");
     }
     assert_eq!(RequestError::InvalidTarget.status(), 400);
@@ -227,17 +284,32 @@ fn keep_alive_defaults_and_connection_options() {
 #[test]
 fn framing_from_content_length_and_chunked() {
     assert_eq!(framing(""), Ok(BodyFraming::None));
-    assert_eq!(framing("Content-Length: 0\r\n"), Ok(BodyFraming::ContentLength(0)));
-    assert_eq!(framing("Content-Length: 042\r\n"), Ok(BodyFraming::ContentLength(42)));
-    assert_eq!(framing("Transfer-Encoding: chunked\r\n"), Ok(BodyFraming::Chunked));
-    assert_eq!(framing("Transfer-Encoding: Chunked\r\n"), Ok(BodyFraming::Chunked));
+    assert_eq!(
+        framing("Content-Length: 0\r\n"),
+        Ok(BodyFraming::ContentLength(0))
+    );
+    assert_eq!(
+        framing("Content-Length: 042\r\n"),
+        Ok(BodyFraming::ContentLength(42))
+    );
+    assert_eq!(
+        framing("Transfer-Encoding: chunked\r\n"),
+        Ok(BodyFraming::Chunked)
+    );
+    assert_eq!(
+        framing("Transfer-Encoding: Chunked\r\n"),
+        Ok(BodyFraming::Chunked)
+    );
     let max = format!("Content-Length: {}\r\n", u64::MAX);
     assert_eq!(framing(&max), Ok(BodyFraming::ContentLength(u64::MAX)));
 }
 
 #[test]
 fn identical_content_lengths_are_one() {
-    assert_eq!(framing("Content-Length: 5, 5\r\n"), Ok(BodyFraming::ContentLength(5)));
+    assert_eq!(
+        framing("Content-Length: 5, 5\r\n"),
+        Ok(BodyFraming::ContentLength(5))
+    );
     let twice = "Content-Length: 5\r\nContent-Length: 5\r\n";
     assert_eq!(framing(twice), Ok(BodyFraming::ContentLength(5)));
 }
@@ -246,9 +318,18 @@ fn identical_content_lengths_are_one() {
 fn smuggling_shapes_are_refused() {
     use RequestError::*;
     let cases = [
-        ("Content-Length: 5\r\nTransfer-Encoding: chunked\r\n", ContentLengthWithTransferEncoding),
-        ("Transfer-Encoding: chunked\r\nContent-Length: 5\r\n", ContentLengthWithTransferEncoding),
-        ("Content-Length: 5\r\nContent-Length: 6\r\n", ConflictingContentLength),
+        (
+            "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n",
+            ContentLengthWithTransferEncoding,
+        ),
+        (
+            "Transfer-Encoding: chunked\r\nContent-Length: 5\r\n",
+            ContentLengthWithTransferEncoding,
+        ),
+        (
+            "Content-Length: 5\r\nContent-Length: 6\r\n",
+            ConflictingContentLength,
+        ),
         ("Content-Length: 5, 6\r\n", ConflictingContentLength),
         ("Content-Length: -1\r\n", InvalidContentLength),
         ("Content-Length: +5\r\n", InvalidContentLength),
@@ -256,22 +337,50 @@ fn smuggling_shapes_are_refused() {
         ("Content-Length: 5 5\r\n", InvalidContentLength),
         ("Content-Length: \r\n", InvalidContentLength),
         ("Content-Length: ,\r\n", InvalidContentLength),
-        ("Content-Length: 18446744073709551616\r\n", InvalidContentLength),
-        ("Transfer-Encoding: chunked, identity\r\n", InvalidTransferEncoding),
+        (
+            "Content-Length: 18446744073709551616\r\n",
+            InvalidContentLength,
+        ),
+        (
+            "Transfer-Encoding: chunked, identity\r\n",
+            InvalidTransferEncoding,
+        ),
         ("Transfer-Encoding: gzip\r\n", InvalidTransferEncoding),
-        ("Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n", InvalidTransferEncoding),
-        ("Transfer-Encoding: chunked, chunked\r\n", InvalidTransferEncoding),
+        (
+            "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n",
+            InvalidTransferEncoding,
+        ),
+        (
+            "Transfer-Encoding: chunked, chunked\r\n",
+            InvalidTransferEncoding,
+        ),
         ("Transfer-Encoding: \r\n", InvalidTransferEncoding),
         ("Transfer-Encoding: xchunked\r\n", InvalidTransferEncoding),
-        ("Transfer-Encoding: chunked;q=1\r\n", InvalidTransferEncoding),
-        ("Transfer-Encoding: gzip, chunked\r\n", UnsupportedTransferCoding),
-        ("Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n", UnsupportedTransferCoding),
+        (
+            "Transfer-Encoding: chunked;q=1\r\n",
+            InvalidTransferEncoding,
+        ),
+        (
+            "Transfer-Encoding: gzip, chunked\r\n",
+            UnsupportedTransferCoding,
+        ),
+        (
+            "Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n",
+            UnsupportedTransferCoding,
+        ),
     ];
     for (headers, err) in cases {
         assert_eq!(framing(headers), Err(err), "{headers:?}");
         // parse_request refuses the same heads, so no caller can forget the check.
         assert_eq!(parse(&with_headers(headers)), Err(err), "{headers:?}");
-        assert_eq!(err.status(), if err == UnsupportedTransferCoding { 501 } else { 400 });
+        assert_eq!(
+            err.status(),
+            if err == UnsupportedTransferCoding {
+                501
+            } else {
+                400
+            }
+        );
     }
 }
 
@@ -294,7 +403,9 @@ fn body_framing_rechecks_hand_built_requests() {
 // --- query parameters ---
 
 fn query(q: &str, name: &str) -> Option<String> {
-    parse(format!("GET /?{q} HTTP/1.1\r\nHost: a\r\n\r\n").as_bytes()).unwrap().query_param(name)
+    parse(format!("GET /?{q} HTTP/1.1\r\nHost: a\r\n\r\n").as_bytes())
+        .unwrap()
+        .query_param(name)
 }
 
 #[test]

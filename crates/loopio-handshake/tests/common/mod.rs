@@ -22,13 +22,20 @@ where
             (Ok(Parsed::Partial), None) => {}
             (_, None) => {
                 settled_at = Some(end);
-                assert_eq!(result, whole, "first answer, at {end} bytes, differs from whole");
+                assert_eq!(
+                    result, whole,
+                    "first answer, at {end} bytes, differs from whole"
+                );
             }
             (_, Some(_)) => assert_eq!(result, whole, "answer changed at {end} bytes"),
         }
     }
     if let Ok(Parsed::Complete { head_len, .. }) = &whole {
-        assert_eq!(settled_at, Some(*head_len), "complete before or after the head ended");
+        assert_eq!(
+            settled_at,
+            Some(*head_len),
+            "complete before or after the head ended"
+        );
     }
     whole
 }
@@ -47,7 +54,10 @@ pub fn decode_pieces(framing: BodyFraming, max: usize, input: &[u8], cuts: &[usi
         if done {
             return Ok((body, consumed, true));
         }
-        assert_eq!(consumed, end, "an unfinished decoder must consume everything");
+        assert_eq!(
+            consumed, end,
+            "an unfinished decoder must consume everything"
+        );
     }
     Ok((body, consumed, false))
 }
@@ -57,11 +67,23 @@ pub fn decode_pieces(framing: BodyFraming, max: usize, input: &[u8], cuts: &[usi
 pub fn decode_all_ways(framing: BodyFraming, max: usize, input: &[u8]) -> Decoded {
     let whole = decode_pieces(framing, max, input, &[]);
     let bytes: Vec<usize> = (1..input.len()).collect();
-    assert_eq!(decode_pieces(framing, max, input, &bytes), whole, "byte by byte");
+    assert_eq!(
+        decode_pieces(framing, max, input, &bytes),
+        whole,
+        "byte by byte"
+    );
     for a in 0..=input.len() {
-        assert_eq!(decode_pieces(framing, max, input, &[a]), whole, "split at {a}");
+        assert_eq!(
+            decode_pieces(framing, max, input, &[a]),
+            whole,
+            "split at {a}"
+        );
         for b in a..=input.len().min(a + 24) {
-            assert_eq!(decode_pieces(framing, max, input, &[a, b]), whole, "split at {a}, {b}");
+            assert_eq!(
+                decode_pieces(framing, max, input, &[a, b]),
+                whole,
+                "split at {a}, {b}"
+            );
         }
     }
     whole
