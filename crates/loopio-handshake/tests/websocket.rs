@@ -245,6 +245,12 @@ fn accepted(extra: &str) -> Vec<u8> {
     .into_bytes()
 }
 
+fn accepted_replacing(from: &str, to: &str) -> Vec<u8> {
+    let text = String::from_utf8(accepted("")).expect("ASCII");
+    assert!(text.contains(from), "{from}");
+    text.replacen(from, to, 1).into_bytes()
+}
+
 #[test]
 fn client_key_is_base64_of_the_nonce() {
     assert_eq!(client_key(*b"the sample nonce"), KEY);
@@ -318,27 +324,18 @@ fn server_response_refusals() {
     let upgrade_required =
         b"HTTP/1.1 426 Upgrade Required\r\nSec-WebSocket-Version: 13\r\n\r\n".to_vec();
     let old = b"HTTP/1.0 101 Switching Protocols\r\n\r\n".to_vec();
-    let no_upgrade = accepted("").iter().copied().collect::<Vec<u8>>();
-    let no_upgrade = String::from_utf8(no_upgrade)
-        .unwrap()
-        .replace("Upgrade: websocket\r\n", "");
-    let no_connection = String::from_utf8(accepted(""))
-        .unwrap()
-        .replace("Connection: Upgrade", "Connection: close");
-    let no_accept = String::from_utf8(accepted(""))
-        .unwrap()
-        .replace("Sec-WebSocket-Accept", "X");
-    let bad_accept = String::from_utf8(accepted(""))
-        .unwrap()
-        .replace(ACCEPT, "AAAAAAAAAAAAAAAAAAAAAAAAAAA=");
+    let no_upgrade = accepted_replacing("Upgrade: websocket\r\n", "");
+    let no_connection = accepted_replacing("Connection: Upgrade", "Connection: close");
+    let no_accept = accepted_replacing("Sec-WebSocket-Accept", "X");
+    let bad_accept = accepted_replacing(ACCEPT, "AAAAAAAAAAAAAAAAAAAAAAAAAAA=");
     let cases: Vec<(Vec<u8>, &[&str], ClientError)> = vec![
         (forbidden, &[], Status(403)),
         (upgrade_required, &[], Status(426)),
         (old, &[], HttpVersion),
-        (no_upgrade.into_bytes(), &[], MissingUpgrade),
-        (no_connection.into_bytes(), &[], MissingConnectionUpgrade),
-        (no_accept.into_bytes(), &[], MissingAccept),
-        (bad_accept.into_bytes(), &[], InvalidAccept),
+        (no_upgrade, &[], MissingUpgrade),
+        (no_connection, &[], MissingConnectionUpgrade),
+        (no_accept, &[], MissingAccept),
+        (bad_accept, &[], InvalidAccept),
         (
             accepted(&format!("Sec-WebSocket-Accept: {ACCEPT}\r\n")),
             &[],
