@@ -93,3 +93,8 @@ impl Default for Limits {
         }
     }
 }
+
+/// Runs the README example as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
