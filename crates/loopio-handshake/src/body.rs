@@ -1,4 +1,4 @@
-//! Request bodies delimited by `Content-Length` or `Transfer-Encoding: chunked` (RFC 9112 §6, §7).
+//! Request bodies delimited by `Content-Length` or by `chunked` (RFC 9112 §6, §7).
 
 use std::fmt;
 
@@ -320,5 +320,36 @@ fn trailer_lf(byte: u8, next: State) -> Result<State, BodyError> {
         Ok(next)
     } else {
         Err(BodyError::InvalidTrailer)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn budget_shrinks_by_each_announced_chunk() {
+        let mut decoder = BodyDecoder::new(BodyFraming::Chunked, 10).unwrap();
+        let mut out = Vec::new();
+        assert_eq!(decoder.decode(b"6\r\n", &mut out), Ok((3, false)));
+        assert_eq!(decoder.budget, 4);
+        assert_eq!(decoder.state, State::ChunkData { remaining: 6 });
+        assert_eq!(
+            decoder.decode(b"abcdef\r\n5", &mut out),
+            Err(BodyError::TooLarge)
+        );
+    }
+
+    #[test]
+    fn chunk_line_counter_resets_per_line() {
+        let mut decoder = BodyDecoder::new(BodyFraming::Chunked, 1 << 20).unwrap();
+        let mut line = b"1;".to_vec();
+        line.resize(MAX_CHUNK_LINE - 2, b'x');
+        line.extend_from_slice(b"\r\nz\r\n");
+        let mut out = Vec::new();
+        for _ in 0..3 {
+            assert_eq!(decoder.decode(&line, &mut out), Ok((line.len(), false)));
+        }
+        assert_eq!(out, b"zzz");
     }
 }

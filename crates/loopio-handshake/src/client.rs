@@ -300,3 +300,36 @@ fn chosen_protocol<'a>(
     }
     Ok(Some(String::from_utf8_lossy(item).into_owned()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets_are_made_safe() {
+        let target = |t: &str| {
+            let mut out = Vec::new();
+            write_target(&mut out, t);
+            String::from_utf8(out).unwrap()
+        };
+        assert_eq!(target("/a?b=c"), "/a?b=c");
+        assert_eq!(target("x y\r\n\x7f"), "/x%20y%0D%0A%7F");
+    }
+
+    #[test]
+    fn chosen_protocol_must_be_single_and_offered() {
+        let choose =
+            |values: &[&[u8]], offered: &[&str]| chosen_protocol(values.iter().copied(), offered);
+        assert_eq!(choose(&[], &["a"]), Ok(None));
+        assert_eq!(choose(&[b"a"], &["a"]), Ok(Some("a".to_owned())));
+        assert_eq!(choose(&[b""], &["a"]), Err(ClientError::UnexpectedProtocol));
+        assert_eq!(
+            choose(&[b"a, a"], &["a"]),
+            Err(ClientError::UnexpectedProtocol)
+        );
+        assert_eq!(
+            choose(&[b"b"], &["a"]),
+            Err(ClientError::UnexpectedProtocol)
+        );
+    }
+}

@@ -524,3 +524,50 @@ pub(crate) fn hex_value(b: u8) -> Option<u8> {
 fn lossy(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_target_forms() {
+        assert_eq!(split_target("/a?b"), Ok(("/a", "b")));
+        assert_eq!(split_target("*"), Ok(("*", "")));
+        assert_eq!(split_target("https://h:1/p?q"), Ok(("/p", "q")));
+        assert_eq!(split_target("ws+x://h"), Ok(("/", "")));
+        assert_eq!(split_target("h:443"), Err(RequestError::InvalidTarget));
+        assert_eq!(split_target("/a#b"), Err(RequestError::InvalidTarget));
+    }
+
+    #[test]
+    fn decimal_is_digits_only_and_bounded() {
+        assert_eq!(parse_decimal(b"0"), Some(0));
+        assert_eq!(parse_decimal(b"18446744073709551615"), Some(u64::MAX));
+        assert_eq!(parse_decimal(b"18446744073709551616"), None);
+        assert_eq!(parse_decimal(b""), None);
+        assert_eq!(parse_decimal(b"1_0"), None);
+    }
+
+    #[test]
+    fn percent_decoding() {
+        let decode = |s: &str| percent_decode(s.as_bytes()).collect::<Vec<u8>>();
+        assert_eq!(decode("a%2Bb+c"), b"a+b c");
+        assert_eq!(decode("%"), b"%");
+        assert_eq!(decode("%g1%1"), b"%g1%1");
+        assert_eq!(decode("%00%ff"), b"\x00\xff");
+    }
+
+    #[test]
+    fn errors_display_and_map_from_httparse() {
+        assert_eq!(
+            RequestError::from(httparse::Error::TooManyHeaders),
+            RequestError::TooManyHeaders
+        );
+        assert_eq!(
+            RequestError::from(httparse::Error::NewLine),
+            RequestError::Syntax(Syntax::LineEnding)
+        );
+        let text = RequestError::Syntax(Syntax::Version).to_string();
+        assert_eq!(text, "malformed head: unsupported HTTP version");
+    }
+}

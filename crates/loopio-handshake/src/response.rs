@@ -35,7 +35,8 @@ pub fn reason_phrase(status: u16) -> &'static str {
 ///
 /// ```
 /// let mut out = Vec::new();
-/// loopio_handshake::write_response(&mut out, 200, &[("Content-Type", "text/plain")], b"ok", false);
+/// let headers = [("Content-Type", "text/plain")];
+/// loopio_handshake::write_response(&mut out, 200, &headers, b"ok", false);
 /// assert_eq!(out, b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nok");
 /// ```
 pub fn write_response(

@@ -298,3 +298,25 @@ pub fn write_upgrade_error(out: &mut Vec<u8>, err: &UpgradeError) {
     out.extend_from_slice(b"\r\n\r\n");
     out.extend_from_slice(body.as_bytes());
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_canonical_base64_of_16_bytes() {
+        assert!(is_key(b"dGhlIHNhbXBsZSBub25jZQ=="));
+        assert!(!is_key(b"dGhlIHNhbXBsZSBub25jZQ"));
+        assert!(!is_key(b"dGhlIHNhbXBsZSBub25jZR=="));
+        assert!(!is_key(b"dGhlIHNhbXBsZSBub25jZQ=A"));
+        assert!(!is_key(b""));
+    }
+
+    #[test]
+    fn accept_ignores_surrounding_whitespace() {
+        assert_eq!(
+            &accept_bytes(" dGhlIHNhbXBsZSBub25jZQ== "),
+            b"s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
+        );
+    }
+}
