@@ -1,0 +1,568 @@
+//! [`Ctx`]: what the service may do from any callback, and the loop state behind it.
+
+use std::collections::{HashSet, VecDeque};
+use std::io;
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use loopio_frame::{CloseCode, OpCode, Role};
+use mio::net::TcpStream;
+use mio::{Interest, Registry, Token};
+
+use crate::conn::{Conn, Input, State};
+use crate::entropy::Entropy;
+use crate::timer::{TimerKey, Timers};
+use crate::trace::{self, FrameTracer};
+use crate::{CloseReason, Config, ConnId, Initiator, OverflowPolicy, Response, SendError, TimerId};
+
+/// Something to tell the service once the current callback has returned.
+#[derive(Debug)]
+pub(crate) enum Notice {
+    Closed(ConnId, CloseReason),
+    Drained(ConnId),
+}
+
+/// One slab slot; `generation` grows each time the slot is freed.
+#[derive(Debug)]
+pub(crate) struct Slot {
+    pub(crate) generation: u32,
+    pub(crate) conn: Option<Conn>,
+}
+
+/// The loop's state as seen from a service callback: send, close, respond, connect and set
+/// timers for any connection.
+///
+/// Output is appended to the connection's buffer and written once at the end of the loop turn,
+/// so many sends in one turn cost one `write`.
+///
+/// ```no_run
+/// # use loopio_net::{ConnId, Ctx, Data, Service};
+/// # use loopio_frame::CloseCode;
+/// struct Shout;
+/// impl Service for Shout {
+///     fn on_message(&mut self, ctx: &mut Ctx, conn: ConnId, data: Data<'_>) {
+///         if let Data::Text(text) = data {
+///             if ctx.is_writable(conn) {
+///                 let _ = ctx.send_text(conn, &text.to_uppercase());
+///             } else {
+///                 let _ = ctx.close(conn, CloseCode::POLICY_VIOLATION, "slow down");
+///             }
+///         }
+///     }
+/// }
+/// ```
+#[derive(Debug)]
+pub struct Ctx {
+    pub(crate) config: Config,
+    pub(crate) registry: Registry,
+    pub(crate) now: Instant,
+    pub(crate) slots: Vec<Slot>,
+    free: Vec<u32>,
+    pub(crate) live: usize,
+    pub(crate) dirty: Vec<u32>,
+    /// Connections with input left to process (read budget spent, or a held request answered).
+    pub(crate) ready: Vec<ConnId>,
+    pub(crate) notices: VecDeque<Notice>,
+    pub(crate) timers: Timers,
+    service_timers: HashSet<u64>,
+    next_timer: u64,
+    entropy: Option<Entropy>,
+    pub(crate) trace: bool,
+    pub(crate) shutdown: bool,
+}
+
+impl Ctx {
+    pub(crate) fn new(config: Config, registry: Registry) -> Ctx {
+        let trace = config.trace || trace::enabled_by_env();
+        Ctx {
+            config,
+            registry,
+            now: Instant::now(),
+            slots: Vec::new(),
+            free: Vec::new(),
+            live: 0,
+            dirty: Vec::new(),
+            ready: Vec::new(),
+            notices: VecDeque::new(),
+            timers: Timers::default(),
+            service_timers: HashSet::new(),
+            next_timer: 0,
+            entropy: None,
+            trace,
+            shutdown: false,
+        }
+    }
+
+    /// The time this loop turn started (one clock read per turn).
+    pub fn now(&self) -> Instant {
+        self.now
+    }
+
+    /// The loop's configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Queues a text message on an open WebSocket.
+    pub fn send_text(&mut self, conn: ConnId, text: &str) -> Result<(), SendError> {
+        self.send_data(conn, OpCode::Text, text.as_bytes())
+    }
+
+    /// Queues a binary message on an open WebSocket.
+    pub fn send_binary(&mut self, conn: ConnId, bytes: &[u8]) -> Result<(), SendError> {
+        self.send_data(conn, OpCode::Binary, bytes)
+    }
+
+    /// Queues a ping (payload at most 125 bytes, longer is cut).
+    pub fn send_ping(&mut self, conn: ConnId, payload: &[u8]) -> Result<(), SendError> {
+        self.send_data(conn, OpCode::Ping, &payload[..payload.len().min(125)])
+    }
+
+    /// Starts the close handshake: sends a close frame, stops sending data, and waits
+    /// [`Config::close_timeout`] for the peer's close before closing TCP.
+    pub fn close(&mut self, conn: ConnId, code: CloseCode, reason: &str) -> Result<(), SendError> {
+        match self.conn(conn).ok_or(SendError::Gone)?.state {
+            State::Open => {}
+            State::AwaitingResponse { .. } | State::ReadingHead | State::ReadingBody => {
+                self.linger(conn.index);
+                return Ok(());
+            }
+            _ => return Err(SendError::WrongState),
+        }
+        self.write_close(conn, code, reason)?;
+        let deadline = self.now + self.config.close_timeout;
+        let c = self.conn_at(conn.index);
+        c.state = State::AwaitingClose;
+        c.close_code = code.0;
+        self.set_deadline(conn, Some(deadline));
+        Ok(())
+    }
+
+    /// Answers the plain HTTP request `conn` holds (see [`HttpReply::Hold`]
+    /// (crate::HttpReply::Hold)); the connection then reads its next request, if keep-alive.
+    pub fn respond(&mut self, conn: ConnId, response: Response) -> Result<(), SendError> {
+        let State::AwaitingResponse { keep_alive } = self.conn(conn).ok_or(SendError::Gone)?.state
+        else {
+            return Err(SendError::WrongState);
+        };
+        self.write_response(conn, &response, keep_alive);
+        if keep_alive && !response.close {
+            self.ready.push(conn);
+        }
+        Ok(())
+    }
+
+    /// Unsent bytes of `conn` (0 when gone).
+    pub fn buffered_amount(&self, conn: ConnId) -> usize {
+        self.conn(conn).map_or(0, Conn::buffered)
+    }
+
+    /// Whether `conn` is an open WebSocket below its high-water mark.
+    pub fn is_writable(&self, conn: ConnId) -> bool {
+        self.conn(conn)
+            .is_some_and(|c| c.state == State::Open && c.buffered() <= self.config.high_water)
+    }
+
+    /// Whether `conn` is an open WebSocket (not closing).
+    pub fn is_open(&self, conn: ConnId) -> bool {
+        self.conn(conn).is_some_and(|c| c.state == State::Open)
+    }
+
+    /// Whether `conn` is a client connection made with [`Ctx::connect`].
+    pub fn is_client(&self, conn: ConnId) -> bool {
+        self.conn(conn).is_some_and(|c| c.role == Role::Client)
+    }
+
+    /// The peer's address.
+    pub fn peer_addr(&self, conn: ConnId) -> Option<SocketAddr> {
+        self.conn(conn).and_then(|c| c.socket.peer_addr().ok())
+    }
+
+    /// Calls [`Service::on_timer`](crate::Service::on_timer) with `data` at `at`.
+    pub fn set_timer(&mut self, at: Instant, data: u64) -> TimerId {
+        self.next_timer += 1;
+        self.service_timers.insert(self.next_timer);
+        self.timers
+            .push(at, TimerKey::Service(self.next_timer, data));
+        TimerId(self.next_timer)
+    }
+
+    /// Cancels a timer; returns whether it was still pending.
+    pub fn cancel_timer(&mut self, timer: TimerId) -> bool {
+        self.service_timers.remove(&timer.0)
+    }
+
+    /// Stops accepting, sends close 1001 to every WebSocket, ends other connections, and makes
+    /// [`EventLoop::run`](crate::EventLoop::run) return once all are closed or
+    /// [`Config::shutdown_timeout`] passed.
+    pub fn shutdown(&mut self) {
+        self.shutdown = true;
+    }
+
+    /// Opens a WebSocket client connection to `ws://host[:port][/path]` on this loop. The name
+    /// is resolved with a blocking lookup. Events arrive like a server connection's:
+    /// [`Service::on_open`](crate::Service::on_open) after a valid `101`.
+    pub fn connect(&mut self, url: &str) -> Result<ConnId, crate::ConnectError> {
+        crate::client::connect(self, url)
+    }
+
+    // ---- loop internals -------------------------------------------------------------------
+
+    pub(crate) fn conn(&self, id: ConnId) -> Option<&Conn> {
+        let slot = self.slots.get(id.index as usize)?;
+        (slot.generation == id.generation)
+            .then_some(slot.conn.as_ref())
+            .flatten()
+    }
+
+    pub(crate) fn conn_mut(&mut self, id: ConnId) -> Option<&mut Conn> {
+        let slot = self.slots.get_mut(id.index as usize)?;
+        (slot.generation == id.generation)
+            .then_some(slot.conn.as_mut())
+            .flatten()
+    }
+
+    /// The connection at `index`, which the caller has just checked is live.
+    pub(crate) fn conn_at(&mut self, index: u32) -> &mut Conn {
+        self.slots[index as usize]
+            .conn
+            .as_mut()
+            .expect("caller checked the slot is live")
+    }
+
+    /// The id of whatever connection lives at `index`.
+    pub(crate) fn id_at(&self, index: usize) -> Option<ConnId> {
+        let slot = self.slots.get(index)?;
+        slot.conn.as_ref().map(|_| ConnId {
+            index: index as u32,
+            generation: slot.generation,
+        })
+    }
+
+    /// Registers a new connection; fails when the slab is full or registration fails.
+    pub(crate) fn insert(&mut self, mut conn: Conn) -> io::Result<ConnId> {
+        if self.live >= self.config.max_connections {
+            return Err(io::Error::new(
+                io::ErrorKind::OutOfMemory,
+                "connection limit",
+            ));
+        }
+        let index = match self.free.pop() {
+            Some(index) => index,
+            None => {
+                self.slots.push(Slot {
+                    generation: 0,
+                    conn: None,
+                });
+                (self.slots.len() - 1) as u32
+            }
+        };
+        let interest = Interest::READABLE | Interest::WRITABLE;
+        if let Err(err) = self
+            .registry
+            .register(&mut conn.socket, Token(index as usize), interest)
+        {
+            self.free.push(index);
+            return Err(err);
+        }
+        if self.trace {
+            conn.tracer = Some(Box::default());
+        }
+        let slot = &mut self.slots[index as usize];
+        slot.conn = Some(conn);
+        self.live += 1;
+        Ok(ConnId {
+            index,
+            generation: slot.generation,
+        })
+    }
+
+    /// Drops the connection's socket and frees its slot for reuse with a new generation.
+    pub(crate) fn free(&mut self, index: u32) {
+        let slot = &mut self.slots[index as usize];
+        if let Some(mut conn) = slot.conn.take() {
+            // Deregistering can only fail if the fd is already gone; dropping closes it anyway.
+            let _ = self.registry.deregister(&mut conn.socket);
+            slot.generation = slot.generation.wrapping_add(1);
+            self.free.push(index);
+            self.live -= 1;
+        }
+    }
+
+    /// Tells the service (once) that `id` ended, then frees it.
+    pub(crate) fn abort(&mut self, id: ConnId, reason: CloseReason) {
+        self.notify_closed(id, reason);
+        self.free(id.index);
+    }
+
+    /// Queues `on_close` for `id` if the service knows it and was not told yet.
+    pub(crate) fn notify_closed(&mut self, id: ConnId, reason: CloseReason) {
+        if let Some(conn) = self.conn_mut(id) {
+            if conn.flags.seen && !conn.flags.notified {
+                conn.flags.notified = true;
+                self.notices.push_back(Notice::Closed(id, reason));
+            }
+        }
+    }
+
+    /// Sets the connection's one protocol deadline.
+    pub(crate) fn set_deadline(&mut self, id: ConnId, at: Option<Instant>) {
+        if let Some(conn) = self.conn_mut(id) {
+            conn.deadline = at;
+            if let Some(at) = at {
+                self.timers.push(at, TimerKey::Conn(id));
+                self.compact_timers();
+            }
+        }
+    }
+
+    /// Drops stale heap entries once they outnumber live deadlines.
+    fn compact_timers(&mut self) {
+        if self.timers.len() <= 2 * (self.live + self.service_timers.len()) + 1024 {
+            return;
+        }
+        let (slots, service) = (&self.slots, &self.service_timers);
+        self.timers.retain(|at, key| match key {
+            TimerKey::Conn(id) => slots.get(id.index as usize).is_some_and(|s| {
+                s.generation == id.generation
+                    && s.conn.as_ref().is_some_and(|c| c.deadline == Some(at))
+            }),
+            TimerKey::Service(timer, _) => service.contains(&timer),
+        });
+    }
+
+    /// Whether a popped service timer is still pending (and consumes it).
+    pub(crate) fn take_service_timer(&mut self, timer: u64) -> bool {
+        self.service_timers.remove(&timer)
+    }
+
+    /// Puts the parser back after processing, unless the connection no longer needs it.
+    pub(crate) fn restore_input(&mut self, id: ConnId, input: Input) {
+        if let Some(conn) = self.conn_mut(id) {
+            if conn.state.keeps_input() && matches!(conn.input, Input::None) {
+                conn.input = input;
+            }
+        }
+    }
+
+    /// Closes TCP politely: flush what is queued, send FIN (server), discard input until the
+    /// peer's EOF or [`Config::close_timeout`].
+    pub(crate) fn linger(&mut self, index: u32) {
+        let deadline = self.now + self.config.close_timeout;
+        let conn = self.conn_at(index);
+        conn.state = State::Lingering;
+        conn.input = Input::None;
+        let id = ConnId {
+            index,
+            generation: self.slots[index as usize].generation,
+        };
+        self.set_deadline(id, Some(deadline));
+        self.mark_dirty(index);
+    }
+
+    /// Fails the WebSocket: close frame with `code`, then close TCP (RFC 6455 §7.1.7).
+    pub(crate) fn fail(&mut self, id: ConnId, code: CloseCode, reason: CloseReason) {
+        if self.write_close(id, code, "").is_err() {
+            return;
+        }
+        self.notify_closed(id, reason);
+        self.linger(id.index);
+    }
+
+    fn send_data(&mut self, id: ConnId, opcode: OpCode, payload: &[u8]) -> Result<(), SendError> {
+        match self.conn(id).ok_or(SendError::Gone)?.state {
+            State::Open => self.write_frame(id, opcode, payload),
+            _ => Err(SendError::WrongState),
+        }
+    }
+
+    /// Encodes one frame (masked with fresh randomness on client connections) into `out`.
+    pub(crate) fn write_frame(
+        &mut self,
+        id: ConnId,
+        opcode: OpCode,
+        payload: &[u8],
+    ) -> Result<(), SendError> {
+        self.reserve(id, payload.len() + 14)?;
+        let mask = self.mask_for(id)?;
+        if self.trace {
+            trace::frame_out(id, opcode, true, payload, mask);
+        }
+        let conn = self.conn_at(id.index);
+        loopio_frame::encode_frame(&mut conn.out, opcode, true, payload, mask);
+        self.after_write(id.index);
+        Ok(())
+    }
+
+    /// Encodes a close frame; never refused (it is small and ends the connection anyway).
+    pub(crate) fn write_close(
+        &mut self,
+        id: ConnId,
+        code: CloseCode,
+        reason: &str,
+    ) -> Result<(), SendError> {
+        let index = id.index;
+        let mask = self.mask_for(id)?;
+        if self.trace {
+            let mut payload = code.0.to_be_bytes().to_vec();
+            payload.extend_from_slice(reason.as_bytes());
+            trace::frame_out(id, OpCode::Close, true, &payload, mask);
+        }
+        loopio_frame::encode_close(&mut self.conn_at(index).out, code, reason, mask);
+        self.after_write(index);
+        Ok(())
+    }
+
+    /// Appends raw bytes (HTTP heads).
+    pub(crate) fn write_raw(&mut self, index: u32, write: impl FnOnce(&mut Vec<u8>)) {
+        let trace = self.trace;
+        let id = ConnId {
+            index,
+            generation: self.slots[index as usize].generation,
+        };
+        let conn = self.conn_at(index);
+        let start = conn.out.len();
+        write(&mut conn.out);
+        if trace {
+            trace::head(id, "->", &conn.out[start..]);
+        }
+        self.after_write(index);
+    }
+
+    /// Writes an HTTP response, then either awaits the next request or closes.
+    pub(crate) fn write_response(&mut self, id: ConnId, response: &Response, keep_alive: bool) {
+        let close = !keep_alive || response.close;
+        let headers: Vec<(&str, &str)> = response
+            .headers
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
+        self.write_raw(id.index, |out| {
+            loopio_handshake::write_response(out, response.status, &headers, &response.body, close);
+        });
+        if close {
+            self.linger(id.index);
+        } else {
+            let deadline = self.now + self.config.handshake_timeout;
+            // The parser (a head buffer, maybe holding a pipelined request) stays as it is.
+            self.conn_at(id.index).state = State::ReadingHead;
+            self.set_deadline(id, Some(deadline));
+        }
+    }
+
+    /// A fresh mask for a client connection, `None` for a server one. If `/dev/urandom` fails
+    /// the connection is dropped: a predictable mask would defeat its purpose (RFC 6455 §10.3).
+    fn mask_for(&mut self, id: ConnId) -> Result<Option<[u8; 4]>, SendError> {
+        if self.conn_at(id.index).role == Role::Server {
+            return Ok(None);
+        }
+        let mut mask = [0; 4];
+        match self.entropy().and_then(|e| e.fill(&mut mask)) {
+            Ok(()) => Ok(Some(mask)),
+            Err(err) => {
+                self.abort(id, CloseReason::Io(err.kind()));
+                Err(SendError::Gone)
+            }
+        }
+    }
+
+    /// Applies the output limits before `extra` more bytes are queued.
+    fn reserve(&mut self, id: ConnId, extra: usize) -> Result<(), SendError> {
+        let buffered = self.conn_at(id.index).buffered();
+        if buffered.saturating_add(extra) <= self.config.max_buffered {
+            return Ok(());
+        }
+        if self.config.overflow == OverflowPolicy::Close {
+            self.abort(id, CloseReason::Overflow);
+        }
+        Err(SendError::Full)
+    }
+
+    fn after_write(&mut self, index: u32) {
+        let high_water = self.config.high_water;
+        let conn = self.conn_at(index);
+        if conn.buffered() > high_water {
+            conn.flags.over_high_water = true;
+        }
+        self.mark_dirty(index);
+    }
+
+    pub(crate) fn mark_dirty(&mut self, index: u32) {
+        let conn = self.conn_at(index);
+        if !conn.flags.dirty {
+            conn.flags.dirty = true;
+            self.dirty.push(index);
+        }
+    }
+
+    /// The peer's close frame arrived: answer it (server then closes TCP first, §7.1.1).
+    pub(crate) fn on_peer_close(
+        &mut self,
+        id: ConnId,
+        frame: Option<loopio_frame::CloseFrame<'_>>,
+    ) {
+        let Some(state) = self.conn(id).map(|c| c.state) else {
+            return;
+        };
+        let reason = match state {
+            State::Open => {
+                // §5.5.1: "the endpoint MUST send a Close frame in response ... typically
+                // echoing the status code it received".
+                let echo = frame.map_or(CloseCode::NORMAL, |f| f.code);
+                if self.write_close(id, echo, "").is_err() {
+                    return;
+                }
+                let code = frame.map_or(CloseCode::NO_STATUS, |f| f.code);
+                CloseReason::Closed {
+                    code,
+                    initiator: Initiator::Remote,
+                }
+            }
+            _ => {
+                let code = CloseCode(self.conn_at(id.index).close_code);
+                CloseReason::Closed {
+                    code,
+                    initiator: Initiator::Local,
+                }
+            }
+        };
+        self.notify_closed(id, reason);
+        self.linger(id.index);
+    }
+
+    /// Opens the entropy pool on first use (clients only).
+    pub(crate) fn entropy(&mut self) -> io::Result<&mut Entropy> {
+        if self.entropy.is_none() {
+            self.entropy = Some(Entropy::open()?);
+        }
+        Ok(self.entropy.as_mut().expect("just opened"))
+    }
+
+    /// Adds a client connection (already connecting) with its request queued.
+    pub(crate) fn insert_client(
+        &mut self,
+        socket: TcpStream,
+        input: Input,
+        request: Vec<u8>,
+    ) -> io::Result<ConnId> {
+        let mut conn = Conn::new(socket, Role::Client, State::Connecting, input, self.now);
+        conn.out = request;
+        conn.flags.seen = true;
+        let id = self.insert(conn)?;
+        if self.trace {
+            trace::head(id, "->", &self.conn_at(id.index).out);
+        }
+        let deadline = self.now + self.config.handshake_timeout;
+        self.set_deadline(id, Some(deadline));
+        Ok(id)
+    }
+
+    /// Starts a new frame tracer for a connection whose frames begin now.
+    pub(crate) fn trace_frames_in(&mut self, id: ConnId, data: &[u8]) {
+        if let Some(conn) = self.conn_mut(id) {
+            if let Some(tracer) = conn.tracer.as_deref_mut() {
+                FrameTracer::feed(tracer, id, data);
+            }
+        }
+    }
+}
