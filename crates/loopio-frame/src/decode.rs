@@ -122,6 +122,16 @@ enum Reclaim {
     Control(u8),
 }
 
+/// What reading payload bytes led to.
+enum Payload {
+    /// A message or control frame is complete.
+    Message(Ready),
+    /// The input ran out inside this frame.
+    Partial(Frame),
+    /// A non-final data frame ended; the message continues.
+    FrameDone,
+}
+
 /// Where the finished message lies; resolved to a [`Message`] once `self` is done mutating.
 enum Ready {
     Input(Kind, Range<usize>),
@@ -227,26 +237,38 @@ impl Decoder {
     }
 
     /// Reads headers and payloads until a message completes or `input` runs out.
+    ///
+    /// The frame being read stays in a local until the input runs out mid-frame, so the hot
+    /// path does not round-trip it through `self`.
     fn advance(&mut self, input: &mut [u8]) -> Result<(usize, Option<Ready>), Error> {
         let mut pos = 0;
+        let mut frame = self.frame.take();
         loop {
-            match self.frame {
+            let current = match frame {
+                Some(current) => current,
                 None if pos == input.len() => return Ok((pos, None)),
-                None => pos += self.read_header(&input[pos..])?,
-                Some(frame) => {
-                    if let Some(ready) = self.read_payload(frame, input, &mut pos)? {
-                        return Ok((pos, Some(ready)));
-                    }
-                    if self.frame.is_some() {
-                        return Ok((pos, None));
+                None => {
+                    let (used, started) = self.read_header(&input[pos..])?;
+                    pos += used;
+                    match started {
+                        Some(started) => started,
+                        None => continue,
                     }
                 }
+            };
+            match self.read_payload(current, input, &mut pos)? {
+                Payload::Message(ready) => return Ok((pos, Some(ready))),
+                Payload::Partial(rest) => {
+                    self.frame = Some(rest);
+                    return Ok((pos, None));
+                }
+                Payload::FrameDone => frame = None,
             }
         }
     }
 
     /// Consumes header bytes from non-empty `input`; starts the frame once the header is whole.
-    fn read_header(&mut self, input: &[u8]) -> Result<usize, Error> {
+    fn read_header(&mut self, input: &[u8]) -> Result<(usize, Option<Frame>), Error> {
         let held = usize::from(self.header_len);
         let mut joined = [0; MAX_HEADER_LEN];
         let bytes = if held == 0 {
@@ -262,17 +284,16 @@ impl Decoder {
                 // A partial header is shorter than 14 bytes, so all of `input` fits.
                 self.header[held..held + input.len()].copy_from_slice(input);
                 self.header_len = (held + input.len()) as u8;
-                Ok(input.len())
+                Ok((input.len(), None))
             }
             HeaderStatus::Complete(header, len) => {
                 self.header_len = 0;
-                self.start_frame(header)?;
-                Ok(len - held)
+                Ok((len - held, Some(self.start_frame(header)?)))
             }
         }
     }
 
-    fn start_frame(&mut self, header: FrameHeader) -> Result<(), Error> {
+    fn start_frame(&mut self, header: FrameHeader) -> Result<Frame, Error> {
         // RFC 6455 §5.1: "a server MUST close the connection upon receiving a frame that is not
         // masked" and "A client MUST close a connection if it detects a masked frame."
         match (self.role, header.mask) {
@@ -306,14 +327,13 @@ impl Decoder {
             self.open = Some(kind);
         }
         let (fin, mask, len) = (header.fin, header.mask, header.payload_len);
-        self.frame = Some(Frame {
+        Ok(Frame {
             kind,
             fin,
             mask,
             len,
             done: 0,
-        });
-        Ok(())
+        })
     }
 
     /// Takes the payload bytes of `frame` available at `input[*pos..]`.
@@ -322,7 +342,7 @@ impl Decoder {
         mut frame: Frame,
         input: &mut [u8],
         pos: &mut usize,
-    ) -> Result<Option<Ready>, Error> {
+    ) -> Result<Payload, Error> {
         let available = input.len() - *pos;
         let remaining = frame.len - frame.done;
         let nothing_buffered =
@@ -335,11 +355,10 @@ impl Decoder {
                 apply_mask(&mut input[range.clone()], key, 0);
             }
             *pos = range.end;
-            self.frame = None;
             if !frame.kind.is_control() {
                 self.open = None;
             }
-            return Ok(Some(Ready::Input(frame.kind, range)));
+            return Ok(Payload::Message(Ready::Input(frame.kind, range)));
         }
         let take = remaining.min(available as u64) as usize;
         let chunk = &mut input[*pos..*pos + take];
@@ -354,15 +373,13 @@ impl Decoder {
         *pos += take;
         frame.done += take as u64;
         if frame.done < frame.len {
-            self.frame = Some(frame);
-            return Ok(None);
+            return Ok(Payload::Partial(frame));
         }
-        self.frame = None;
         self.finish_frame(frame)
     }
 
     /// A buffered frame's last byte arrived: return the message it ends, if any.
-    fn finish_frame(&mut self, frame: Frame) -> Result<Option<Ready>, Error> {
+    fn finish_frame(&mut self, frame: Frame) -> Result<Payload, Error> {
         if frame.kind.is_control() {
             let start = self.bytes.len() - frame.len as usize;
             if frame.kind == Kind::Close {
@@ -370,19 +387,25 @@ impl Decoder {
             }
             // `parse` capped control payloads at 125 bytes.
             self.reclaim = Reclaim::Control(frame.len as u8);
-            return Ok(Some(Ready::Bytes(frame.kind, start..self.bytes.len())));
+            return Ok(Payload::Message(Ready::Bytes(
+                frame.kind,
+                start..self.bytes.len(),
+            )));
         }
         if !frame.fin {
-            return Ok(None);
+            return Ok(Payload::FrameDone);
         }
         self.open = None;
         self.reclaim = Reclaim::Message;
         if frame.kind == Kind::Text {
             // §8.1: text "MUST" be valid UTF-8; ending inside a character is not.
             self.utf8.finish()?;
-            return Ok(Some(Ready::Text));
+            return Ok(Payload::Message(Ready::Text));
         }
-        Ok(Some(Ready::Bytes(Kind::Binary, 0..self.bytes.len())))
+        Ok(Payload::Message(Ready::Bytes(
+            Kind::Binary,
+            0..self.bytes.len(),
+        )))
     }
 }
 
