@@ -150,7 +150,10 @@ async def sixteen_mib_binary() -> None:
 @case(timeout=60.0)
 async def sixteen_mib_text() -> None:
     async with client() as ws:
-        text = ("loopio €✓ " * (2 * MiB))[: 16 * MiB // 2] * 2
+        unit = "loopio €✓ 🚀 "  # 1-, 3- and 4-byte characters
+        text = unit * (16 * MiB // len(unit.encode()))
+        text += "x" * (16 * MiB - len(text.encode()))  # exactly 16 MiB of UTF-8
+        assert len(text.encode()) == 16 * MiB
         await ws.send(text)
         got = await ws.recv()
         assert isinstance(got, str) and len(got) == len(text)
