@@ -98,17 +98,17 @@ enum Transport {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Upgrade {
+enum UpgradeState {
     Idle,
     ExpectProbe(TransportId),
     ExpectUpgrade(TransportId),
 }
 
-impl Upgrade {
+impl UpgradeState {
     fn probe(self) -> Option<TransportId> {
         match self {
-            Upgrade::Idle => None,
-            Upgrade::ExpectProbe(id) | Upgrade::ExpectUpgrade(id) => Some(id),
+            UpgradeState::Idle => None,
+            UpgradeState::ExpectProbe(id) | UpgradeState::ExpectUpgrade(id) => Some(id),
         }
     }
 }
@@ -140,7 +140,7 @@ pub struct Connection {
     sid: Sid,
     state: State,
     transport: Transport,
-    upgrade: Upgrade,
+    upgrade: UpgradeState,
     timers: TimerTable,
     outbox: Outbox,
     control: VecDeque<Control>,
@@ -176,7 +176,7 @@ impl Connection {
             sid,
             state: State::Open,
             transport,
-            upgrade: Upgrade::Idle,
+            upgrade: UpgradeState::Idle,
             timers: TimerTable::default(),
             outbox: Outbox::default(),
             control: VecDeque::new(),
@@ -206,7 +206,7 @@ impl Connection {
 
     /// Whether a WebSocket upgrade is in progress.
     pub fn is_upgrading(&self) -> bool {
-        self.upgrade != Upgrade::Idle
+        self.upgrade != UpgradeState::Idle
     }
 
     /// Whether the session has ended ([`Event::Closed`] was queued).
@@ -292,11 +292,11 @@ impl Connection {
     pub fn handle_ws_open(&mut self, now: Instant, id: TransportId) {
         let can_probe = self.state == State::Open
             && matches!(self.transport, Transport::Polling(_))
-            && self.upgrade == Upgrade::Idle;
+            && self.upgrade == UpgradeState::Idle;
         if !can_probe {
             return self.answer(id, Answer::WsClose);
         }
-        self.upgrade = Upgrade::ExpectProbe(id);
+        self.upgrade = UpgradeState::ExpectProbe(id);
         self.timers
             .set(Timer::Upgrade, now + self.config.upgrade_timeout);
     }
@@ -339,7 +339,7 @@ impl Connection {
                 });
             }
             _ if self.upgrade.probe() == Some(id) => {
-                self.upgrade = Upgrade::Idle;
+                self.upgrade = UpgradeState::Idle;
                 self.timers.stop(Timer::Upgrade);
             }
             _ => {}
@@ -389,6 +389,8 @@ impl Connection {
             }
             Transport::Polling(_) => {
                 self.state = State::ExpectDrain;
+                // No more pings; an outstanding pong deadline still applies.
+                self.timers.stop(Timer::Ping);
                 self.timers
                     .set(Timer::Close, now + self.config.close_timeout);
             }
@@ -488,15 +490,18 @@ impl Connection {
     /// A message on the probing WebSocket: `2probe` is answered `3probe`, then `5` switches.
     fn on_probe(&mut self, data: Data<'_>) {
         match (self.upgrade, data) {
-            (Upgrade::ExpectProbe(id) | Upgrade::ExpectUpgrade(id), Data::Text("2probe")) => {
+            (
+                UpgradeState::ExpectProbe(id) | UpgradeState::ExpectUpgrade(id),
+                Data::Text("2probe"),
+            ) => {
                 self.answer(id, Answer::ProbePong);
                 // A held GET is now answered `6` (see `has_poll_answer`) so the client's
                 // polling pauses.
-                self.upgrade = Upgrade::ExpectUpgrade(id);
+                self.upgrade = UpgradeState::ExpectUpgrade(id);
             }
-            (Upgrade::ExpectUpgrade(id), Data::Text("5")) if self.state != State::Closed => {
+            (UpgradeState::ExpectUpgrade(id), Data::Text("5")) if self.state != State::Closed => {
                 self.timers.stop(Timer::Upgrade);
-                self.upgrade = Upgrade::Idle;
+                self.upgrade = UpgradeState::Idle;
                 if let Transport::Polling(Some(get)) = self.transport {
                     self.answer(get.id, Answer::Payload(b"6", get.reply));
                 }
@@ -512,7 +517,7 @@ impl Connection {
         if let Some(probe) = self.upgrade.probe() {
             self.answer(probe, Answer::WsClose);
         }
-        self.upgrade = Upgrade::Idle;
+        self.upgrade = UpgradeState::Idle;
         self.timers.stop(Timer::Upgrade);
     }
 
@@ -546,7 +551,7 @@ impl Connection {
     fn has_poll_answer(&self) -> bool {
         !self.outbox.is_empty()
             || self.state == State::ExpectDrain
-            || matches!(self.upgrade, Upgrade::ExpectUpgrade(_))
+            || matches!(self.upgrade, UpgradeState::ExpectUpgrade(_))
     }
 
     fn write_poll(&mut self, get: HeldGet, out: &mut Vec<u8>) -> Transmit {

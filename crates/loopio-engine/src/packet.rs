@@ -377,7 +377,10 @@ impl PayloadDecoder {
 mod tests {
     use super::*;
 
-    fn owned(packet: Packet<'_>) -> (PacketType, Result<String, Vec<u8>>) {
+    /// A decoded packet copied out: text as `Ok`, bytes as `Err`.
+    type Owned = (PacketType, Result<String, Vec<u8>>);
+
+    fn owned(packet: Packet<'_>) -> Owned {
         let data = match packet.data {
             Data::Text(text) => Ok(text.to_owned()),
             Data::Binary(bytes) => Err(bytes.to_vec()),
@@ -443,9 +446,7 @@ mod tests {
     /// A payload as a browser client sends it: text, binary, ping answer.
     const FIXTURE: &[u8] = b"4hello\x1ebAQID\x1e3\x1e4\xc3\xa9t\xc3\xa9";
 
-    fn decode_in_chunks(
-        chunks: &[&[u8]],
-    ) -> Result<Vec<(PacketType, Result<String, Vec<u8>>)>, PayloadError> {
+    fn decode_in_chunks(chunks: &[&[u8]]) -> Result<Vec<Owned>, PayloadError> {
         let mut decoder = PayloadDecoder::new(1_000);
         let mut packets = Vec::new();
         for chunk in chunks {
