@@ -47,8 +47,12 @@ impl Service for Runner {
     fn on_message(&mut self, ctx: &mut Ctx, conn: ConnId, data: Data<'_>) {
         match (self.step, data) {
             (Step::CaseCount, Data::Text(text)) => self.cases = text.trim().parse().unwrap_or(0),
-            (Step::Case(_), Data::Text(text)) => drop(ctx.send_text(conn, text)),
-            (Step::Case(_), Data::Binary(bytes)) => drop(ctx.send_binary(conn, bytes)),
+            (Step::Case(_), Data::Text(text)) => {
+                let _ = ctx.send_text(conn, text);
+            }
+            (Step::Case(_), Data::Binary(bytes)) => {
+                let _ = ctx.send_binary(conn, bytes);
+            }
             _ => {}
         }
     }

@@ -36,7 +36,6 @@ pub struct Keepalive {
 /// assert_eq!(config.high_water, 1 << 20);
 /// ```
 #[derive(Debug, Clone)]
-#[non_exhaustive]
 pub struct Config {
     /// Frame and message size limits. Default 16 MiB each. Risk: memory per connection while a
     /// message is being assembled.

@@ -341,13 +341,15 @@ impl<S: Service> EventLoop<S> {
             std::mem::take(&mut *queue)
         };
         for command in commands {
-            match command {
-                Command::Text(id, text) => drop(self.ctx.send_text(id, &text)),
-                Command::Binary(id, bytes) => drop(self.ctx.send_binary(id, &bytes)),
-                Command::Close(id, code, reason) => drop(self.ctx.close(id, code, &reason)),
-                Command::Run(job) => job(&mut self.service, &mut self.ctx),
-                Command::Shutdown => self.ctx.shutdown(),
-            }
+            // Another thread cannot see this turn's state: a command for a connection that has
+            // meanwhile closed is dropped, as a send racing the close would be.
+            let _ = match command {
+                Command::Text(id, text) => self.ctx.send_text(id, &text),
+                Command::Binary(id, bytes) => self.ctx.send_binary(id, &bytes),
+                Command::Close(id, code, reason) => self.ctx.close(id, code, &reason),
+                Command::Run(job) => Ok(job(&mut self.service, &mut self.ctx)),
+                Command::Shutdown => Ok(self.ctx.shutdown()),
+            };
             self.deliver_notices();
         }
     }
@@ -480,11 +482,11 @@ impl<S: Service> EventLoop<S> {
             };
             let conn = self.ctx.conn_at(id.index);
             match (conn.state, conn.flags.seen) {
-                (State::Open, _) => drop(self.ctx.close(
-                    id,
-                    CloseCode::GOING_AWAY,
-                    "server shutting down",
-                )),
+                (State::Open, _) => {
+                    let _ = self
+                        .ctx
+                        .close(id, CloseCode::GOING_AWAY, "server shutting down");
+                }
                 (State::AwaitingClose | State::Lingering, _) => {}
                 (State::ReadingHead, false) => self.ctx.free(id.index),
                 _ => self.ctx.abort(id, CloseReason::Shutdown),
