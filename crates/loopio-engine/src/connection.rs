@@ -166,7 +166,11 @@ impl Connection {
             TransportKind::WebSocket => Transport::WebSocket(id),
         };
         let open = format!(
-            r#"{{"sid":"{sid}","upgrades":[{}],"pingInterval":{},"pingTimeout":{},"maxPayload":{}}}"#,
+            concat!(
+                r#"{{"sid":"{}","upgrades":[{}],"#,
+                r#""pingInterval":{},"pingTimeout":{},"maxPayload":{}}}"#
+            ),
+            sid,
             if upgrades { r#""websocket""# } else { "" },
             config.ping_interval.as_millis(),
             config.ping_timeout.as_millis(),
