@@ -343,13 +343,13 @@ impl<S: Service> EventLoop<S> {
         for command in commands {
             // Another thread cannot see this turn's state: a command for a connection that has
             // meanwhile closed is dropped, as a send racing the close would be.
-            let _ = match command {
-                Command::Text(id, text) => self.ctx.send_text(id, &text),
-                Command::Binary(id, bytes) => self.ctx.send_binary(id, &bytes),
-                Command::Close(id, code, reason) => self.ctx.close(id, code, &reason),
-                Command::Run(job) => Ok(job(&mut self.service, &mut self.ctx)),
-                Command::Shutdown => Ok(self.ctx.shutdown()),
-            };
+            match command {
+                Command::Text(id, text) => drop_stale(self.ctx.send_text(id, &text)),
+                Command::Binary(id, bytes) => drop_stale(self.ctx.send_binary(id, &bytes)),
+                Command::Close(id, code, reason) => drop_stale(self.ctx.close(id, code, &reason)),
+                Command::Run(job) => job(&mut self.service, &mut self.ctx),
+                Command::Shutdown => self.ctx.shutdown(),
+            }
             self.deliver_notices();
         }
     }
@@ -499,6 +499,11 @@ impl<S> Drop for EventLoop<S> {
     fn drop(&mut self) {
         self.shared.stopped.store(true, Ordering::Release);
     }
+}
+
+/// Ignores the result of a command for a connection that may have closed meanwhile.
+fn drop_stale(result: Result<(), crate::SendError>) {
+    let _ = result;
 }
 
 fn is_transient_accept_error(err: &io::Error) -> bool {

@@ -264,11 +264,12 @@ fn dispatch_http<S: Service>(
     ctx.set_deadline(id, None);
     *input = Input::Head(Vec::new());
     let reply = svc.on_http(ctx, id, request, body);
-    match (reply, ctx.conn(id).map(|c| c.state)) {
-        (HttpReply::Respond(response), Some(State::AwaitingResponse { .. })) => {
-            ctx.write_response(id, &response, keep_alive);
-        }
-        _ => {}
+    let still_held = matches!(
+        ctx.conn(id).map(|c| c.state),
+        Some(State::AwaitingResponse { .. })
+    );
+    if let (HttpReply::Respond(response), true) = (reply, still_held) {
+        ctx.write_response(id, &response, keep_alive);
     }
 }
 
