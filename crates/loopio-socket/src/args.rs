@@ -330,7 +330,7 @@ pub struct Encoded {
 
 impl Encoded {
     /// Encodes an EVENT (or BINARY_EVENT) on namespace `nsp` without an ack id.
-    pub fn event<T>(nsp: &str, event: &str, data: &T) -> Result<Self, EncodeError>
+    pub fn event<T>(nsp: &str, event: &str, data: &T) -> Result<Self, EmitError>
     where
         T: Serialize + ?Sized,
     {
@@ -364,35 +364,39 @@ impl Encoded {
     }
 }
 
-/// Why arguments could not be encoded.
+/// Why an emit (or an ack answer) was not sent. These are misuse by the server code; the peer
+/// never sees them.
 #[derive(Debug)]
 #[non_exhaustive]
-pub enum EncodeError {
+pub enum EmitError {
     /// The event name is one `socket.io` reserves (see [`RESERVED_EVENTS`]).
     ReservedEvent,
     /// The value refused to serialize (for example a map with non-string keys).
     Serialize(serde_json::Error),
+    /// The socket has already disconnected.
+    Disconnected,
 }
 
-impl fmt::Display for EncodeError {
+impl fmt::Display for EmitError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ReservedEvent => f.write_str("reserved event name"),
             Self::Serialize(e) => write!(f, "arguments do not serialize: {e}"),
+            Self::Disconnected => f.write_str("socket disconnected"),
         }
     }
 }
 
-impl std::error::Error for EncodeError {
+impl std::error::Error for EmitError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::Serialize(e) => Some(e),
-            Self::ReservedEvent => None,
+            Self::ReservedEvent | Self::Disconnected => None,
         }
     }
 }
 
-impl From<serde_json::Error> for EncodeError {
+impl From<serde_json::Error> for EmitError {
     fn from(e: serde_json::Error) -> Self {
         Self::Serialize(e)
     }
@@ -408,9 +412,9 @@ pub(crate) fn write_packet<T: Serialize + ?Sized>(
     id: Option<u64>,
     event: Option<&str>,
     data: &T,
-) -> Result<(), EncodeError> {
+) -> Result<(), EmitError> {
     if event.is_some_and(|e| RESERVED_EVENTS.contains(&e)) {
-        return Err(EncodeError::ReservedEvent);
+        return Err(EmitError::ReservedEvent);
     }
     let start = out.len();
     packet::write_header(out, kind, nsp, id);
@@ -648,7 +652,7 @@ mod tests {
             Some("disconnect"),
             &(),
         );
-        assert!(matches!(err, Err(EncodeError::ReservedEvent)));
+        assert!(matches!(err, Err(EmitError::ReservedEvent)));
     }
 
     #[test]

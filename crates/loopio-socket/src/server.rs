@@ -1,0 +1,530 @@
+//! The server: inputs from the Engine.IO layer, outputs to it, timers and client bookkeeping.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::rc::Rc;
+use std::time::Instant;
+
+use crate::ack::{AckGroup, Pending};
+use crate::args::{self, Args, EmitError};
+use crate::config::{Config, Handshake};
+use crate::error::{AckError, DisconnectReason};
+use crate::ids::{ClientId, IdGenerator, KeyHash, SocketKey};
+use crate::namespace::{DynamicNamespace, Namespace};
+use crate::packet::{Header, PacketType, ParseError};
+use crate::socket::SocketState;
+
+/// One Engine.IO message for the glue to send.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Message {
+    /// A text message: a packet header and its JSON.
+    Text(Rc<str>),
+    /// A binary attachment, sent right after its packet's text message.
+    Binary(Rc<[u8]>),
+}
+
+/// What the glue must do on the Engine.IO layer, drained with [`Server::poll_transmit`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Transmit {
+    /// Send `message` on `client`'s session. When `volatile` is set and the transport cannot
+    /// take it now, drop it (socket.io's `volatile` flag) instead of queueing it.
+    Send {
+        /// The session.
+        client: ClientId,
+        /// The message; broadcasts share one allocation among all recipients.
+        message: Message,
+        /// Drop rather than queue.
+        volatile: bool,
+    },
+    /// Close `client`'s session after flushing what was sent before. This layer has already
+    /// forgotten the client: the later [`Server::handle_close`] for it is ignored.
+    Close {
+        /// The session.
+        client: ClientId,
+    },
+}
+
+/// Diagnostics, drained with [`Server::poll_event`]; the server has already acted on them.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Event {
+    /// A client sent an invalid packet and was closed.
+    Rejected {
+        /// The session.
+        client: ClientId,
+        /// What was wrong.
+        error: ParseError,
+    },
+    /// An event handler's arguments did not decode, or the handler returned an error.
+    HandlerFailed {
+        /// The event name.
+        event: String,
+        /// What failed.
+        error: Box<dyn std::error::Error>,
+    },
+}
+
+/// Table sizes, for leak checks and metrics.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Stats {
+    /// Engine.IO sessions known.
+    pub clients: usize,
+    /// Sockets in all namespaces.
+    pub sockets: usize,
+    /// Rooms in all namespaces (each socket's own room included).
+    pub rooms: usize,
+    /// Namespaces, static and dynamic.
+    pub namespaces: usize,
+    /// Acks the server waits for, per socket.
+    pub pending_acks: usize,
+    /// Broadcast acks being collected.
+    pub ack_groups: usize,
+    /// Armed timers.
+    pub timers: usize,
+}
+
+pub(crate) type TimerKey = (Instant, u64);
+
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Timer {
+    Connect(ClientId),
+    Ack(SocketKey, u64),
+    Group(u64),
+}
+
+/// One Engine.IO session seen from this layer.
+pub(crate) struct Client {
+    pub(crate) handshake: Rc<Handshake>,
+    /// The client's sockets, at most one per namespace.
+    pub(crate) sockets: Vec<(Rc<str>, SocketKey)>,
+    /// A binary packet waiting for its attachments.
+    partial: Option<Partial>,
+    pub(crate) connect_timer: Option<TimerKey>,
+}
+
+struct Partial {
+    text: String,
+    attachments: Vec<Vec<u8>>,
+    expected: usize,
+}
+
+/// A packet encoded once and shared by every recipient.
+pub(crate) struct Shared {
+    pub(crate) text: Rc<str>,
+    pub(crate) attachments: Vec<Rc<[u8]>>,
+}
+
+/// The Socket.IO server (socket.io's `io`): namespaces, sockets, rooms and acks over many
+/// Engine.IO sessions. See the crate docs for the driving contract.
+pub struct Server {
+    pub(crate) config: Config,
+    pub(crate) now: Instant,
+    pub(crate) ids: IdGenerator,
+    next_key: u64,
+    pub(crate) clients: HashMap<ClientId, Client, KeyHash>,
+    pub(crate) sockets: HashMap<SocketKey, SocketState, KeyHash>,
+    pub(crate) namespaces: HashMap<Rc<str>, Namespace>,
+    pub(crate) dynamic: Vec<DynamicNamespace>,
+    pub(crate) timers: BTreeMap<TimerKey, Timer>,
+    timer_seq: u64,
+    pub(crate) groups: HashMap<u64, AckGroup, KeyHash>,
+    pub(crate) next_group: u64,
+    pub(crate) generation: u64,
+    pub(crate) transmits: VecDeque<Transmit>,
+    events: VecDeque<Event>,
+    scratch: Vec<u8>,
+}
+
+impl Server {
+    /// A server with the main namespace `/` and no handlers.
+    ///
+    /// ```
+    /// use loopio_socket::{Config, Server};
+    /// let io = Server::new(Config::new([1; 32]), std::time::Instant::now());
+    /// assert_eq!(io.stats().namespaces, 1);
+    /// ```
+    pub fn new(config: Config, now: Instant) -> Self {
+        let mut server = Self {
+            ids: IdGenerator::new(config.seed),
+            config,
+            now,
+            next_key: 0,
+            clients: HashMap::default(),
+            sockets: HashMap::default(),
+            namespaces: HashMap::new(),
+            dynamic: Vec::new(),
+            timers: BTreeMap::new(),
+            timer_seq: 0,
+            groups: HashMap::default(),
+            next_group: 0,
+            generation: 0,
+            transmits: VecDeque::new(),
+            events: VecDeque::new(),
+            scratch: Vec::new(),
+        };
+        server.of("/");
+        server
+    }
+
+    /// Input: Engine.IO session `client` opened. Arms the connect timeout.
+    pub fn handle_open(&mut self, now: Instant, client: ClientId, handshake: Handshake) {
+        self.now = now;
+        if self.clients.contains_key(&client) {
+            return;
+        }
+        let timer = self.arm(now + self.config.connect_timeout, Timer::Connect(client));
+        let state = Client {
+            handshake: Rc::new(handshake),
+            sockets: Vec::new(),
+            partial: None,
+            connect_timer: Some(timer),
+        };
+        self.clients.insert(client, state);
+    }
+
+    /// Input: a text message arrived on `client`'s session.
+    pub fn handle_text(&mut self, now: Instant, client: ClientId, text: &str) {
+        self.now = now;
+        let Some(state) = self.clients.get(&client) else {
+            return;
+        };
+        let result = match state.partial.is_some() {
+            // socket.io-parser: "got plaintext data when reconstructing a packet".
+            true => Err(ParseError::UnexpectedText),
+            false => self.receive_text(client, text),
+        };
+        if let Err(error) = result {
+            self.reject(client, error);
+        }
+    }
+
+    /// Input: a binary message arrived on `client`'s session.
+    pub fn handle_binary(&mut self, now: Instant, client: ClientId, data: &[u8]) {
+        self.now = now;
+        let Some(state) = self.clients.get_mut(&client) else {
+            return;
+        };
+        let Some(partial) = state.partial.as_mut() else {
+            return self.reject(client, ParseError::UnexpectedBinary);
+        };
+        partial.attachments.push(data.to_vec());
+        if partial.attachments.len() < partial.expected {
+            return;
+        }
+        let partial = state.partial.take().expect("checked above");
+        if let Err(error) = self.receive_binary(client, partial) {
+            self.reject(client, error);
+        }
+    }
+
+    /// Input: `client`'s session closed. Every socket of the client disconnects with `reason`
+    /// (map Engine.IO's reasons: "transport close", "transport error", "ping timeout",
+    /// "forced close"). Unknown clients are ignored.
+    pub fn handle_close(&mut self, now: Instant, client: ClientId, reason: DisconnectReason) {
+        self.now = now;
+        self.drop_client(client, reason);
+    }
+
+    /// Input: time passed. Fires the connect and ack timeouts due at `now`.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        self.now = now;
+        while let Some(entry) = self.timers.first_entry() {
+            if entry.key().0 > now {
+                break;
+            }
+            match entry.remove() {
+                Timer::Connect(client) => self.connect_timed_out(client),
+                Timer::Ack(socket, id) => self.ack_timed_out(socket, id),
+                Timer::Group(group) => self.finish_group(group, Some(AckError::Timeout)),
+            }
+        }
+    }
+
+    /// Command: shut down. Every socket disconnects with "server shutting down" and every
+    /// session is closed.
+    pub fn close(&mut self, now: Instant) {
+        self.now = now;
+        let clients: Vec<ClientId> = self.clients.keys().copied().collect();
+        for client in clients {
+            self.drop_client(client, DisconnectReason::ServerShuttingDown);
+            self.transmits.push_back(Transmit::Close { client });
+        }
+    }
+
+    /// Output: the next message to send or session to close, in order.
+    #[must_use]
+    pub fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.transmits.pop_front()
+    }
+
+    /// Output: the next diagnostic.
+    #[must_use]
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    /// Output: when to call [`Server::handle_timeout`] next.
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.timers.first_key_value().map(|(key, _)| key.0)
+    }
+
+    /// Table sizes.
+    pub fn stats(&self) -> Stats {
+        Stats {
+            clients: self.clients.len(),
+            sockets: self.sockets.len(),
+            rooms: self.namespaces.values().map(|ns| ns.rooms.len()).sum(),
+            namespaces: self.namespaces.len(),
+            pending_acks: self.sockets.values().map(|s| s.acks.len()).sum(),
+            ack_groups: self.groups.len(),
+            timers: self.timers.len(),
+        }
+    }
+
+    fn receive_text(&mut self, client: ClientId, text: &str) -> Result<(), ParseError> {
+        let header = Header::parse(text, self.config.max_attachments)?;
+        if header.kind.is_binary() {
+            // Check the JSON now, as socket.io-parser does, then wait for the attachments.
+            self.check_payload(&header)?;
+            let partial = Partial {
+                text: text.to_owned(),
+                attachments: Vec::with_capacity(header.attachments),
+                expected: header.attachments,
+            };
+            let state = self
+                .clients
+                .get_mut(&client)
+                .expect("caller checked the client");
+            state.partial = Some(partial);
+            return Ok(());
+        }
+        self.receive_packet(client, &header, None)
+    }
+
+    fn receive_binary(&mut self, client: ClientId, partial: Partial) -> Result<(), ParseError> {
+        let header = Header::parse(&partial.text, self.config.max_attachments)?;
+        if !args::placeholders_valid(header.payload, partial.expected) {
+            return Err(ParseError::IllegalPlaceholder);
+        }
+        self.receive_packet(client, &header, Some(partial.attachments.into()))
+    }
+
+    fn check_payload(&self, header: &Header<'_>) -> Result<(), ParseError> {
+        match header.kind {
+            PacketType::BinaryEvent => Args::scan_event(header.payload).map(drop),
+            _ => Args::scan_ack(header.payload).map(drop),
+        }
+    }
+
+    /// Routes a complete packet. Packets for a namespace the client has not joined are
+    /// ignored, as socket.io does.
+    fn receive_packet(
+        &mut self,
+        client: ClientId,
+        header: &Header<'_>,
+        attachments: Option<Rc<[Vec<u8>]>>,
+    ) -> Result<(), ParseError> {
+        let payload = header.payload;
+        match header.kind {
+            PacketType::Connect => {
+                let auth = parse_auth(payload)?;
+                self.connect(client, header.nsp, auth);
+            }
+            PacketType::Disconnect if !payload.is_empty() => {
+                return Err(ParseError::InvalidPayload)
+            }
+            PacketType::Disconnect => {
+                if let Some(socket) = self.socket_of(client, header.nsp) {
+                    self.remove_socket(socket, DisconnectReason::ClientNamespaceDisconnect);
+                }
+            }
+            PacketType::Event | PacketType::BinaryEvent => {
+                let (event, mut args) = Args::scan_event(payload)?;
+                if let Some(attachments) = attachments {
+                    args = args.with_attachments(attachments);
+                }
+                if let Some(socket) = self.socket_of(client, header.nsp) {
+                    self.dispatch_event(socket, &event, args, header.id);
+                }
+            }
+            PacketType::Ack | PacketType::BinaryAck => {
+                let mut args = Args::scan_ack(payload)?;
+                if let Some(attachments) = attachments {
+                    args = args.with_attachments(attachments);
+                }
+                let socket = self.socket_of(client, header.nsp);
+                if let (Some(socket), Some(id)) = (socket, header.id) {
+                    self.receive_ack(socket, id, args);
+                }
+            }
+            PacketType::ConnectError => {
+                let value: serde_json::Value =
+                    serde_json::from_str(payload).map_err(|_| ParseError::InvalidPayload)?;
+                if !(value.is_string() || value.is_object()) {
+                    return Err(ParseError::InvalidPayload);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) fn socket_of(&self, client: ClientId, nsp: &str) -> Option<SocketKey> {
+        let state = self.clients.get(&client)?;
+        state
+            .sockets
+            .iter()
+            .find(|(name, _)| &**name == nsp)
+            .map(|&(_, key)| key)
+    }
+
+    /// Closes a misbehaving client: its sockets disconnect with "parse error".
+    fn reject(&mut self, client: ClientId, error: ParseError) {
+        self.events.push_back(Event::Rejected { client, error });
+        self.drop_client(client, DisconnectReason::ParseError);
+        self.transmits.push_back(Transmit::Close { client });
+    }
+
+    fn connect_timed_out(&mut self, client: ClientId) {
+        let Some(state) = self.clients.get_mut(&client) else {
+            return;
+        };
+        state.connect_timer = None;
+        if state.sockets.is_empty() {
+            self.drop_client(client, DisconnectReason::ForcedServerClose);
+            self.transmits.push_back(Transmit::Close { client });
+        }
+    }
+
+    /// Forgets a client after disconnecting each of its sockets with `reason`.
+    pub(crate) fn drop_client(&mut self, client: ClientId, reason: DisconnectReason) {
+        let Some(state) = self.clients.get_mut(&client) else {
+            return;
+        };
+        let sockets = std::mem::take(&mut state.sockets);
+        for (_, socket) in sockets {
+            self.remove_socket(socket, reason);
+        }
+        if let Some(state) = self.clients.remove(&client) {
+            if let Some(timer) = state.connect_timer {
+                self.timers.remove(&timer);
+            }
+        }
+    }
+
+    pub(crate) fn arm(&mut self, at: Instant, timer: Timer) -> TimerKey {
+        self.timer_seq += 1;
+        let key = (at, self.timer_seq);
+        self.timers.insert(key, timer);
+        key
+    }
+
+    pub(crate) fn next_socket_key(&mut self) -> SocketKey {
+        self.next_key += 1;
+        SocketKey(self.next_key)
+    }
+
+    pub(crate) fn push_event(&mut self, event: Event) {
+        self.events.push_back(event);
+    }
+
+    /// Encodes one EVENT or ACK into the reused scratch buffer and shares the result.
+    pub(crate) fn encode<T: serde::Serialize + ?Sized>(
+        &mut self,
+        kind: PacketType,
+        nsp: &str,
+        id: Option<u64>,
+        event: Option<&str>,
+        data: &T,
+    ) -> Result<Shared, EmitError> {
+        self.scratch.clear();
+        let mut attachments = Vec::new();
+        args::write_packet(
+            &mut self.scratch,
+            &mut attachments,
+            kind,
+            nsp,
+            id,
+            event,
+            data,
+        )?;
+        Ok(self.share(attachments))
+    }
+
+    /// Encodes a packet with no arguments' JSON of its own (CONNECT, DISCONNECT,
+    /// CONNECT_ERROR) and queues it for `client`.
+    pub(crate) fn send_control<T: serde::Serialize>(
+        &mut self,
+        client: ClientId,
+        kind: PacketType,
+        nsp: &str,
+        data: Option<&T>,
+    ) {
+        self.scratch.clear();
+        crate::packet::write_header(&mut self.scratch, kind, nsp, None);
+        if let Some(data) = data {
+            serde_json::to_writer(&mut self.scratch, data).expect("control payloads serialize");
+        }
+        let packet = self.share(Vec::new());
+        self.push_packet(client, &packet, false);
+    }
+
+    fn share(&mut self, attachments: Vec<Vec<u8>>) -> Shared {
+        let text = std::str::from_utf8(&self.scratch).expect("packets are UTF-8");
+        Shared {
+            text: Rc::from(text),
+            attachments: attachments.into_iter().map(Rc::from).collect(),
+        }
+    }
+
+    pub(crate) fn push_packet(&mut self, client: ClientId, packet: &Shared, volatile: bool) {
+        push_packet(&mut self.transmits, client, packet, volatile);
+    }
+
+    pub(crate) fn pending_fail(&mut self, pending: Pending, error: AckError) {
+        match pending {
+            Pending::Single { callback, timer } => {
+                if let Some(timer) = timer {
+                    self.timers.remove(&timer);
+                }
+                callback(self, Err(error));
+            }
+            Pending::Group(group) => self.group_lost_member(group),
+        }
+    }
+}
+
+/// Queues a packet's text message and its attachments for one client.
+pub(crate) fn push_packet(
+    transmits: &mut VecDeque<Transmit>,
+    client: ClientId,
+    packet: &Shared,
+    volatile: bool,
+) {
+    let text = Message::Text(packet.text.clone());
+    transmits.push_back(Transmit::Send {
+        client,
+        message: text,
+        volatile,
+    });
+    for attachment in &packet.attachments {
+        let message = Message::Binary(attachment.clone());
+        transmits.push_back(Transmit::Send {
+            client,
+            message,
+            volatile,
+        });
+    }
+}
+
+/// The CONNECT payload: absent (socket.io then sees `{}`), or a JSON object.
+fn parse_auth(payload: &str) -> Result<serde_json::Value, ParseError> {
+    if payload.is_empty() {
+        return Ok(serde_json::Value::Object(serde_json::Map::new()));
+    }
+    match serde_json::from_str(payload) {
+        Ok(value @ serde_json::Value::Object(_)) => Ok(value),
+        _ => Err(ParseError::InvalidPayload),
+    }
+}
