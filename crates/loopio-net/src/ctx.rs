@@ -50,6 +50,7 @@ pub(crate) struct Slot {
 ///         }
 ///     }
 /// }
+/// # let _ = Shout;
 /// ```
 #[derive(Debug)]
 pub struct Ctx {

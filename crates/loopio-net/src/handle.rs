@@ -44,6 +44,7 @@ pub(crate) struct Shared<S> {
 ///     let _ = handle.shutdown();
 /// });
 /// event_loop.run()?;
+/// stopper.join().expect("stopper thread ends");
 /// # Ok::<(), std::io::Error>(())
 /// ```
 pub struct Handle<S> {

@@ -71,3 +71,19 @@ pub use service::{
 pub fn connection_state_size() -> usize {
     std::mem::size_of::<ctx::Slot>()
 }
+
+#[cfg(test)]
+mod tests {
+    /// Per-connection memory is a design goal: keep the slot small and report it.
+    #[test]
+    fn connection_state_stays_small() {
+        let slot = super::connection_state_size();
+        eprintln!(
+            "slot {slot} B, Conn {} B, Input {} B, Decoder {} B",
+            std::mem::size_of::<crate::conn::Conn>(),
+            std::mem::size_of::<crate::conn::Input>(),
+            std::mem::size_of::<loopio_frame::Decoder>()
+        );
+        assert!(slot <= 256, "slot grew to {slot} bytes");
+    }
+}

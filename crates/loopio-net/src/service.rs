@@ -15,6 +15,7 @@ use crate::Ctx;
 /// fn log(conn: ConnId) -> String {
 ///     format!("{conn}")
 /// }
+/// # let _ = log;
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ConnId {
@@ -44,7 +45,7 @@ pub enum Data<'a> {
 /// A WebSocket upgrade request the service may accept or refuse.
 ///
 /// ```no_run
-/// # use loopio_net::{Ctx, ConnId, Upgrade, UpgradeReply};
+/// # use loopio_net::{Upgrade, UpgradeReply};
 /// fn decide(upgrade: &Upgrade<'_>) -> UpgradeReply {
 ///     if upgrade.path() != "/chat" {
 ///         return UpgradeReply::Reject(404);
@@ -54,6 +55,7 @@ pub enum Data<'a> {
 ///         None => UpgradeReply::accept(),
 ///     }
 /// }
+/// # let _ = decide;
 /// ```
 #[derive(Debug)]
 pub struct Upgrade<'a> {
@@ -118,6 +120,7 @@ impl UpgradeReply {
     ///
     /// ```
     /// let reply = loopio_net::UpgradeReply::accept().with_header("X-Server", "loopio");
+    /// assert!(matches!(reply, loopio_net::UpgradeReply::Accept { .. }));
     /// ```
     pub fn accept() -> UpgradeReply {
         UpgradeReply::Accept {
