@@ -1,0 +1,289 @@
+//! Events, acks both ways, binary attachments and malformed input.
+
+mod support;
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::Duration;
+
+use loopio_socket::{AckError, Binary, Event, ParseError};
+use serde_json::{json, Value};
+use support::Harness;
+
+fn echo_server() -> Harness {
+    let mut h = Harness::new();
+    h.io.of("/").on_connection(|socket| {
+        socket.on("echo", |ctx, data: Value| ctx.socket().emit("echo", &data));
+        socket.on("sum", |ctx, (a, b): (i64, i64)| ctx.ack(&(a + b)));
+        socket.on("file", |ctx, (name, file): (String, Binary)| {
+            ctx.socket()
+                .emit("file", &(name, file.0.len(), Binary(file.0.clone())))
+        });
+        socket.on("raw", |ctx, data: Value| {
+            let sizes: Vec<usize> = ctx.attachments().iter().map(Vec::len).collect();
+            ctx.ack(&(data, sizes))
+        });
+    });
+    h
+}
+
+#[test]
+fn echo_round_trip() {
+    let mut h = echo_server();
+    h.connect(1);
+    h.text(1, r#"2["echo",{"a":[1,2]}]"#);
+    assert_eq!(h.drain_for(1), [r#"2["echo",{"a":[1,2]}]"#]);
+}
+
+#[test]
+fn client_requested_ack_with_several_arguments() {
+    let mut h = echo_server();
+    h.connect(1);
+    h.text(1, r#"27["sum",2,3]"#);
+    assert_eq!(h.drain_for(1), ["37[5]"]);
+}
+
+#[test]
+fn ack_is_sent_once_and_only_when_asked() {
+    let mut h = Harness::new();
+    h.io.of("/").on_connection(|socket| {
+        socket.on("twice", |ctx, _: Value| {
+            let asked = ctx.wants_ack();
+            ctx.ack(&"first").unwrap();
+            assert!(!ctx.wants_ack());
+            ctx.ack(&asked)
+        });
+    });
+    h.connect(1);
+    h.text(1, r#"212["twice"]"#);
+    assert_eq!(h.drain_for(1), [r#"312["first"]"#]);
+    h.text(1, r#"2["twice"]"#);
+    assert!(h.drain_for(1).is_empty());
+}
+
+#[test]
+fn on_any_runs_before_the_event_handler() {
+    let mut h = Harness::new();
+    let log = Rc::new(RefCell::new(Vec::new()));
+    let (a, b) = (log.clone(), log.clone());
+    h.io.of("/").on_connection(move |socket| {
+        let a = a.clone();
+        socket.on_any(move |ctx| {
+            a.borrow_mut()
+                .push(format!("any {} {}", ctx.event(), ctx.args().json()))
+        });
+        let b = b.clone();
+        socket.on("x", move |_, n: u8| b.borrow_mut().push(format!("x {n}")));
+    });
+    h.connect(1);
+    h.text(1, r#"2["x",1]"#);
+    h.text(1, r#"2["y","z"]"#);
+    assert_eq!(*log.borrow(), ["any x 1", "x 1", r#"any y "z""#]);
+}
+
+#[test]
+fn undecodable_arguments_are_reported_not_fatal() {
+    let mut h = echo_server();
+    h.connect(1);
+    h.text(1, r#"2["sum","a"]"#);
+    assert!(h.drain_for(1).is_empty());
+    assert!(
+        matches!(h.io.poll_event(), Some(Event::HandlerFailed { event, .. }) if event == "sum")
+    );
+    assert_eq!(h.io.stats().sockets, 1);
+}
+
+#[test]
+fn server_ack_single_reply_and_timeout() {
+    let mut h = Harness::new();
+    let got = Rc::new(RefCell::new(Vec::new()));
+    let sink = got.clone();
+    h.io.of("/").on_connection(move |socket| {
+        let (a, b) = (sink.clone(), sink.clone());
+        socket
+            .timeout(Duration::from_millis(500))
+            .emit_with_ack("ask", &1, move |_, r: Result<String, AckError>| {
+                a.borrow_mut().push(format!("{r:?}"))
+            })
+            .unwrap();
+        socket
+            .timeout(Duration::from_millis(500))
+            .emit_with_ack("ask", &2, move |_, r: Result<String, AckError>| {
+                b.borrow_mut().push(format!("{r:?}"))
+            })
+            .unwrap();
+    });
+    h.open(1);
+    h.text(1, "0");
+    let out = h.drain_for(1);
+    assert_eq!(out[1..], [r#"20["ask",1]"#, r#"21["ask",2]"#]);
+    assert_eq!(h.io.stats().pending_acks, 2);
+    h.text(1, r#"30["yes"]"#);
+    h.text(1, r#"30["again"]"#); // unknown by now: ignored
+    h.timeout(499);
+    assert_eq!(*got.borrow(), [r#"Ok("yes")"#]);
+    h.timeout(500);
+    assert_eq!(*got.borrow(), [r#"Ok("yes")"#, "Err(Timeout)"]);
+    assert_eq!((h.io.stats().pending_acks, h.io.stats().timers), (0, 0));
+}
+
+#[test]
+fn pending_acks_fail_when_the_socket_disconnects() {
+    let mut h = Harness::new();
+    let got = Rc::new(RefCell::new(None));
+    let sink = got.clone();
+    h.io.of("/").on_connection(move |socket| {
+        let sink = sink.clone();
+        socket
+            .emit_with_ack("ask", &(), move |_, r: Result<Value, AckError>| {
+                *sink.borrow_mut() = Some(r.is_err())
+            })
+            .unwrap();
+    });
+    h.connect(1);
+    h.text(1, "1");
+    assert_eq!(*got.borrow(), Some(true));
+    assert_eq!(h.io.stats().pending_acks, 0);
+}
+
+#[test]
+fn binary_event_is_reassembled_before_the_handler() {
+    let mut h = echo_server();
+    h.connect(1);
+    h.text(1, r#"51-["file","a.png",{"_placeholder":true,"num":0}]"#);
+    assert!(h.drain().is_empty(), "waits for the attachment");
+    h.binary(1, &[1, 2, 3]);
+    assert_eq!(
+        h.drain_for(1),
+        [
+            r#"51-["file","a.png",3,{"_placeholder":true,"num":0}]"#,
+            "<bin 01 02 03>"
+        ]
+    );
+}
+
+#[test]
+fn nested_attachments_reach_value_handlers_as_placeholders() {
+    let mut h = echo_server();
+    h.connect(1);
+    h.text(
+        1,
+        r#"52-3["raw",{"a":[{"_placeholder":true,"num":1}],"b":{"_placeholder":true,"num":0}}]"#,
+    );
+    h.binary(1, &[0xaa]);
+    h.binary(1, &[0xbb, 0xcc]);
+    let out = h.drain_for(1);
+    assert_eq!(
+        out,
+        [r#"33[{"a":[{"_placeholder":true,"num":1}],"b":{"_placeholder":true,"num":0}},[1,2]]"#]
+    );
+}
+
+#[test]
+fn binary_ack_from_client() {
+    let mut h = Harness::new();
+    let got = Rc::new(RefCell::new(Vec::new()));
+    let sink = got.clone();
+    h.io.of("/").on_connection(move |socket| {
+        let sink = sink.clone();
+        socket
+            .emit_with_ack(
+                "photo",
+                &(),
+                move |_, r: Result<(String, Binary), AckError>| sink.borrow_mut().push(r.unwrap()),
+            )
+            .unwrap();
+    });
+    h.connect(1);
+    h.drain();
+    h.text(1, r#"61-0["ok",{"_placeholder":true,"num":0}]"#);
+    h.binary(1, &[7, 7]);
+    assert_eq!(*got.borrow(), [("ok".to_owned(), Binary(vec![7, 7]))]);
+}
+
+fn assert_rejected(input: &[&[u8]], error: ParseError) {
+    let mut h = echo_server();
+    h.connect(1);
+    h.connect(2);
+    for message in input {
+        match std::str::from_utf8(message) {
+            Ok(text) if !text.starts_with("\u{0}") => h.text(1, text),
+            _ => h.binary(1, &message[1..]),
+        }
+    }
+    assert_eq!(h.drain(), [(1, "<close>".to_owned())], "{input:?}");
+    assert!(matches!(h.io.poll_event(), Some(Event::Rejected { error: e, .. }) if e == error));
+    // Only that client is closed.
+    h.text(2, r#"2["echo",1]"#);
+    assert_eq!(h.drain_for(2), [r#"2["echo",1]"#]);
+    assert_eq!(h.io.stats().sockets, 1);
+}
+
+#[test]
+fn malformed_packets_close_only_their_client() {
+    use ParseError::*;
+    assert_rejected(&[b"9"], UnknownType);
+    assert_rejected(&[b""], UnknownType);
+    assert_rejected(&[b"2[\"echo\""], InvalidPayload);
+    assert_rejected(&[b"2{\"echo\":1}"], InvalidPayload);
+    assert_rejected(&[b"2[]"], InvalidPayload);
+    assert_rejected(&[b"2[1.5e999999]"], InvalidPayload);
+    assert_rejected(&[b"2"], InvalidPayload);
+    assert_rejected(&[b"2[{}]"], InvalidPayload);
+    assert_rejected(&[b"2[\"disconnect\"]"], ReservedEvent);
+    assert_rejected(&[b"299999999999999999999[\"echo\"]"], BadAckId);
+    assert_rejected(&[b"3{}"], InvalidPayload);
+    assert_rejected(&[b"1[]"], InvalidPayload);
+    assert_rejected(&[b"4[]"], InvalidPayload);
+    assert_rejected(&[b"511-[\"echo\"]"], TooManyAttachments);
+    assert_rejected(&[b"5-[\"echo\"]"], IllegalAttachments);
+    assert_rejected(&[b"\0\x01"], UnexpectedBinary);
+    assert_rejected(&[b"51-[\"echo\"]", b"2[\"echo\"]"], UnexpectedText);
+    let bad = br#"51-["echo",{"_placeholder":true,"num":1}]"#;
+    assert_rejected(&[bad, b"\0\x01"], IllegalPlaceholder);
+}
+
+#[test]
+fn numeric_event_names_are_accepted() {
+    let mut h = Harness::new();
+    h.io.of("/")
+        .on_connection(|socket| socket.on("42", |ctx, _: ()| ctx.ack(&"ok")));
+    h.connect(1);
+    h.text(1, "21[42]");
+    assert_eq!(h.drain_for(1), [r#"31["ok"]"#]);
+}
+
+#[test]
+fn packets_for_unjoined_namespaces_are_ignored() {
+    let mut h = echo_server();
+    h.io.of("/admin");
+    h.connect(1);
+    h.text(1, r#"2/admin,["echo",1]"#);
+    assert!(h.drain().is_empty());
+    assert_eq!(h.io.stats().clients, 1);
+}
+
+#[test]
+fn reserved_names_cannot_be_emitted() {
+    let mut h = Harness::new();
+    let result = Rc::new(RefCell::new(None));
+    let sink = result.clone();
+    h.io.of("/").on_connection(move |socket| {
+        *sink.borrow_mut() = Some(socket.emit("connect", &()).is_err());
+    });
+    h.connect(1);
+    assert_eq!(*result.borrow(), Some(true));
+}
+
+#[test]
+fn split_inputs_byte_by_byte_do_not_matter_for_binary() {
+    // Attachments arrive as whole Engine.IO messages; feed several packets back to back.
+    let mut h = echo_server();
+    h.connect(1);
+    for _ in 0..3 {
+        h.text(1, r#"51-["file","x",{"_placeholder":true,"num":0}]"#);
+        h.binary(1, &[9]);
+    }
+    assert_eq!(h.drain_for(1).len(), 6);
+    assert_eq!(json!(h.io.stats().sockets), json!(1));
+}
