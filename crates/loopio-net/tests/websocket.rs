@@ -228,3 +228,27 @@ fn handle_runs_closures_on_the_loop() {
     assert_eq!(read_frame(&mut ws), (true, 0x2, vec![1, 2, 3]));
     server.stop();
 }
+
+#[test]
+fn keepalive_pings_a_quiet_peer_then_closes_with_1001() {
+    let keepalive = loopio_net::Keepalive {
+        interval: Duration::from_millis(50),
+        timeout: Duration::from_millis(50),
+    };
+    let server = Server::start(Config {
+        keepalive: Some(keepalive),
+        ..Config::default()
+    });
+    let mut ws = open_ws(server.addr);
+    let Seen::Open(id) = server.next_seen() else {
+        panic!("open first")
+    };
+    assert_eq!(read_frame(&mut ws), (true, 0x9, Vec::new()));
+    // Answering keeps it alive: the next ping comes after another quiet interval.
+    ws.write_all(&frame(true, 0xa, b"")).unwrap();
+    assert_eq!(read_frame(&mut ws), (true, 0x9, Vec::new()));
+    // Silence after a ping: close 1001.
+    assert_eq!(read_close(&mut ws), 1001);
+    assert_eq!(server.next_seen(), Seen::Closed(id, CloseReason::Timeout));
+    server.stop();
+}
