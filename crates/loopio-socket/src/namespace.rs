@@ -268,7 +268,8 @@ impl Server {
     /// use loopio_socket::{path_pattern, Config, Server};
     /// let mut io = Server::new(Config::new([1; 32]), std::time::Instant::now());
     /// io.of_dynamic(path_pattern("/room-*")).on_connection(|socket| {
-    ///     let _ = socket.emit("welcome", socket.namespace());
+    ///     let nsp = socket.namespace().to_owned();
+    ///     let _ = socket.emit("welcome", &nsp);
     /// });
     /// ```
     pub fn of_dynamic(&mut self, matcher: impl Fn(&str) -> bool + 'static) -> DynamicRef<'_> {
@@ -293,7 +294,8 @@ impl Server {
             };
             return self.send_control(client, PacketType::ConnectError, nsp, Some(&refusal));
         };
-        let handshake = self.clients[&client].handshake.clone();
+        let state = self.clients.get(&client).expect("CONNECT came from a known client");
+        let handshake = state.handshake.clone();
         let extensions = Extensions::default();
         let id = self.ids.next_id();
         let mut connecting = Connecting {
