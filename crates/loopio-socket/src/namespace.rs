@@ -294,7 +294,10 @@ impl Server {
             };
             return self.send_control(client, PacketType::ConnectError, nsp, Some(&refusal));
         };
-        let state = self.clients.get(&client).expect("CONNECT came from a known client");
+        let state = self
+            .clients
+            .get(&client)
+            .expect("CONNECT came from a known client");
         let handshake = state.handshake.clone();
         let extensions = Extensions::default();
         let id = self.ids.next_id();

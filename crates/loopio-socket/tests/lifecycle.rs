@@ -46,7 +46,8 @@ fn reason_for(action: impl FnOnce(&mut Harness)) -> Vec<String> {
 
 #[test]
 fn each_disconnect_reason() {
-    let cases: Vec<(Box<dyn FnOnce(&mut Harness)>, &str)> = vec![
+    type Action = Box<dyn FnOnce(&mut Harness)>;
+    let cases: Vec<(Action, &str)> = vec![
         (Box::new(|h| h.text(1, "1")), "client namespace disconnect"),
         (
             Box::new(|h| h.text(1, r#"2["bye",false]"#)),
