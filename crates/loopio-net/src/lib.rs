@@ -42,6 +42,7 @@ mod client;
 mod config;
 mod conn;
 mod ctx;
+mod engine_support;
 mod entropy;
 mod error;
 mod event_loop;

@@ -30,6 +30,8 @@
 #![forbid(unsafe_code)]
 #![doc(test(attr(deny(warnings))))]
 
+pub mod engineio;
+
 pub use loopio_frame as frame;
 pub use loopio_handshake as handshake;
 pub use loopio_net as net;
