@@ -167,7 +167,81 @@ def response_seeds():
     write("client_response", "small-limits", b"\x04\x00" + ok + b"\r\n")
 
 
+def engine_seeds():
+    # Script: [config] [split count] [split seeds...] [payload]; config 0 = max 1 MB.
+    cases = {
+        "hello-ping-binary": b"4hello\x1e2\x1ebAQID",
+        "probe": b"2probe",
+        "upgrade-noop": b"5\x1e6",
+        "open": b'0{"sid":"lv_VI97HAXpY6yYWAAAC","upgrades":["websocket"],"pingInterval":25000,'
+                b'"pingTimeout":20000,"maxPayload":1000000}',
+        "close": b"1",
+        "utf8": "4κόσμε\x1e4€".encode(),
+        "base64-padding": b"bAQI=\x1ebAQ==\x1eb",
+        "bad-base64": b"bAQ\x1e4x",
+        "unknown-type": b"7\x1e4x",
+        "trailing-separator": b"4a\x1e",
+        "empty": b"",
+        "bad-utf8": b"4\xce\x1e4a",
+        "long-text": b"4" + "é".encode() * 100,
+        "socketio-in-engineio": b'42["chat",{"a":1}]\x1e451-["bin",{"_placeholder":true,"num":0}]'
+                                b"\x1ebAQID",
+    }
+    for name, payload in cases.items():
+        write("engine_payload", name, b"\x00\x02\x03\x00" + payload)
+    write("engine_payload", "over-max", b"\x02\x00" + b"4hello world\x1e4x")
+
+
+def socket_seeds():
+    # Even mode byte: one packet text. Odd: an operation script (see socket_packet.rs).
+    packets = {
+        "connect": "0",
+        "connect-admin-auth": '0/admin,{"token":"123"}',
+        "event": '2["chat",{"a":1}]',
+        "event-ack": '2/admin,456["project:delete",123]',
+        "ack": "3/admin,456[]",
+        "connect-error": '4{"message":"Not authorized"}',
+        "binary-event": '51-["bin",{"_placeholder":true,"num":0}]',
+        "binary-ack": '61-/admin,456[{"_placeholder":true,"num":0}]',
+        "reserved": '2["connect"]',
+        "numeric-name": "2[42,true]",
+        "nested": '2["e",[[[{"a":[null,1.5e3,"\\u00e9"]}]]]]',
+        "too-many-attachments": '511-["a"]',
+        "ack-id-overflow": "2123456789012345678901[]",
+        "nsp-no-comma": "1/admin",
+    }
+    for name, text in packets.items():
+        write("socket_packet", name, b"\x00" + text.encode())
+
+    def text(t):
+        t = t.encode()
+        return b"\x00" + bytes([len(t)]) + t
+
+    def binary(b):
+        return b"\x01" + bytes([len(b)]) + b
+
+    def template(i):
+        return b"\x02" + bytes([i])
+
+    scripts = {
+        "chat": template(0) + template(3) + template(4),
+        "binary-event": template(0) + template(5) + binary(b"\x01\x02\x03"),
+        "binary-admin": template(0) + template(1) + template(6) + binary(b"a") + binary(b"b"),
+        "bad-placeholder": template(0) + template(7) + binary(b"1") + binary(b"2") + binary(b"3"),
+        "binary-without-packet": template(0) + binary(b"x"),
+        "text-while-reassembling": template(0) + template(5) + template(3),
+        "connect-timeout": b"\x03\xff\xff" + template(0),
+        "reopen": template(0) + b"\x04" + template(0) + template(8) + binary(b"z"),
+        "raw-text": text('0') + text('2["e",{"_placeholder":true,"num":0}]'),
+        "unknown-namespace": template(2) + template(3),
+    }
+    for name, script in scripts.items():
+        write("socket_packet", "drive-" + name, b"\x01" + script)
+
+
 if __name__ == "__main__":
+    engine_seeds()
+    socket_seeds()
     frame_seeds()
     utf8_seeds()
     close_seeds()
