@@ -79,7 +79,13 @@ pub struct Stats {
 
 impl Stats {
     fn new() -> Self {
-        Stats { msgs: 0, bytes: 0, rtt: Histogram::new(), broadcasts: 0, last_recipient: Histogram::new() }
+        Stats {
+            msgs: 0,
+            bytes: 0,
+            rtt: Histogram::new(),
+            broadcasts: 0,
+            last_recipient: Histogram::new(),
+        }
     }
 }
 
@@ -126,7 +132,9 @@ pub fn run(opts: &Opts) -> io::Result<Report> {
         conns: Vec::with_capacity(opts.conns),
         scratch: vec![0; 256 * 1024],
         expect: Vec::new(),
-        filler: (0..opts.size.max(16)).map(|i| b'a' + (i % 26) as u8).collect(),
+        filler: (0..opts.size.max(16))
+            .map(|i| b'a' + (i % 26) as u8)
+            .collect(),
         rng: 0x9E37_79B9_7F4A_7C15 ^ u64::from(std::process::id()),
         now,
         stage: Stage::Setup,
@@ -136,7 +144,12 @@ pub fn run(opts: &Opts) -> io::Result<Report> {
         stats: Stats::new(),
         faults: Faults::default(),
         pings: 0,
-        fanout: Fanout { emitter: 0, front_seq: 0, next_seq: 0, inflight: VecDeque::new() },
+        fanout: Fanout {
+            emitter: 0,
+            front_seq: 0,
+            next_seq: 0,
+            inflight: VecDeque::new(),
+        },
         dirty: Vec::new(),
         base: Snapshot::take(opts.server_pid.as_deref()),
         start: (now, Snapshot::default()),
@@ -163,7 +176,10 @@ impl Driver<'_> {
         let mut events = Events::with_capacity(1024);
         while self.stage != Stage::Done {
             self.open_more();
-            let wait = self.stage_until.saturating_duration_since(Instant::now()).min(Duration::from_millis(50));
+            let wait = self
+                .stage_until
+                .saturating_duration_since(Instant::now())
+                .min(Duration::from_millis(50));
             if let Err(err) = self.poll.poll(&mut events, Some(wait)) {
                 if err.kind() != io::ErrorKind::Interrupted {
                     return Err(err);
@@ -208,12 +224,22 @@ impl Driver<'_> {
             }
             Stage::Warmup | Stage::Settle if self.now >= self.stage_until => {
                 self.stats = Stats::new();
-                self.start = (Instant::now(), Snapshot::take(self.opts.server_pid.as_deref()));
-                let next = if self.stage == Stage::Warmup { Stage::Measure } else { Stage::Hold };
+                self.start = (
+                    Instant::now(),
+                    Snapshot::take(self.opts.server_pid.as_deref()),
+                );
+                let next = if self.stage == Stage::Warmup {
+                    Stage::Measure
+                } else {
+                    Stage::Hold
+                };
                 self.enter(next, self.opts.duration);
             }
             Stage::Measure | Stage::Hold if self.now >= self.stage_until => {
-                self.end = (Instant::now(), Snapshot::take(self.opts.server_pid.as_deref()));
+                self.end = (
+                    Instant::now(),
+                    Snapshot::take(self.opts.server_pid.as_deref()),
+                );
                 self.stage = Stage::Done;
             }
             _ => {}
@@ -233,7 +259,9 @@ impl Driver<'_> {
     /// Starts the closed loop: W messages per connection, or W broadcasts from the emitter.
     fn kick(&mut self) {
         if self.opts.mode == Mode::SioFanout {
-            let Some(emitter) = self.conns.iter().position(|c| c.phase == Phase::Ready) else { return };
+            let Some(emitter) = self.conns.iter().position(|c| c.phase == Phase::Ready) else {
+                return;
+            };
             self.fanout.emitter = emitter;
             for _ in 0..self.opts.inflight {
                 self.send_broadcast();
@@ -257,9 +285,14 @@ impl Driver<'_> {
             && self.opening < self.opts.connect_concurrency
         {
             let index = self.conns.len();
-            let source = (!self.opts.sources.is_empty()).then(|| self.opts.sources[index % self.opts.sources.len()]);
+            let source = (!self.opts.sources.is_empty())
+                .then(|| self.opts.sources[index % self.opts.sources.len()]);
             let stream = net::connect(self.opts.addr, source).and_then(|mut stream| {
-                self.poll.registry().register(&mut stream, Token(index), Interest::READABLE | Interest::WRITABLE)?;
+                self.poll.registry().register(
+                    &mut stream,
+                    Token(index),
+                    Interest::READABLE | Interest::WRITABLE,
+                )?;
                 Ok(stream)
             });
             match stream {
@@ -310,7 +343,11 @@ impl Driver<'_> {
     }
 
     fn send_upgrade(&mut self, index: usize) {
-        let default_path = if self.opts.sio { "/socket.io/?EIO=4&transport=websocket" } else { "/" };
+        let default_path = if self.opts.sio {
+            "/socket.io/?EIO=4&transport=websocket"
+        } else {
+            "/"
+        };
         let path = self.opts.path.as_deref().unwrap_or(default_path);
         let conn = &mut self.conns[index];
         // A fixed key: the generator does not check Sec-WebSocket-Accept, only the 101.
@@ -372,7 +409,14 @@ impl Driver<'_> {
                     self.close(index, "server closed the TCP connection");
                     break;
                 }
-                Ok(n) => self.ingest(index, &mut scratch[..n]),
+                Ok(n) => {
+                    self.ingest(index, &mut scratch[..n]);
+                    // A short read drained the socket; anything arriving later raises a new edge,
+                    // so the extra read that would only return WouldBlock is skipped.
+                    if n < scratch.len() {
+                        break;
+                    }
+                }
                 Err(err) if err.kind() == io::ErrorKind::WouldBlock => break,
                 Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
                 Err(err) => {
@@ -403,7 +447,9 @@ impl Driver<'_> {
     fn parse(&mut self, index: usize, buf: &mut [u8]) -> usize {
         let mut at = 0;
         if self.conns[index].phase == Phase::AwaitUpgrade {
-            let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") else { return 0 };
+            let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") else {
+                return 0;
+            };
             if !buf.starts_with(b"HTTP/1.1 101") {
                 let line = String::from_utf8_lossy(&buf[..end.min(80)]).into_owned();
                 self.close(index, &format!("upgrade refused: {line}"));
@@ -490,8 +536,13 @@ impl Driver<'_> {
         }
         let conn = &mut self.conns[index];
         conn.next_recv += 1;
-        let sent = conn.sent_at.pop_front().expect("an echo answers a message in flight");
-        self.stats.rtt.record(self.now.duration_since(sent).as_nanos() as u64);
+        let sent = conn
+            .sent_at
+            .pop_front()
+            .expect("an echo answers a message in flight");
+        self.stats
+            .rtt
+            .record(self.now.duration_since(sent).as_nanos() as u64);
         self.stats.msgs += 1;
         self.stats.bytes += self.opts.size as u64;
         if self.is_sending() {
@@ -503,7 +554,10 @@ impl Driver<'_> {
         let seq = self.conns[index].next_recv;
         self.fill_expected(seq, "broadcast");
         if payload != self.expect.as_slice() {
-            return self.mismatch(index, &format!("broadcast #{seq} differs (content or order)"));
+            return self.mismatch(
+                index,
+                &format!("broadcast #{seq} differs (content or order)"),
+            );
         }
         self.conns[index].next_recv += 1;
         self.stats.msgs += 1;
@@ -514,7 +568,9 @@ impl Driver<'_> {
             self.fanout.inflight.pop_front();
             self.fanout.front_seq += 1;
             self.stats.broadcasts += 1;
-            self.stats.last_recipient.record(self.now.duration_since(sent).as_nanos() as u64);
+            self.stats
+                .last_recipient
+                .record(self.now.duration_since(sent).as_nanos() as u64);
             if self.is_sending() {
                 self.send_broadcast();
             }
@@ -532,7 +588,8 @@ impl Driver<'_> {
             self.expect.extend_from_slice(b"42[\"");
             self.expect.extend_from_slice(event.as_bytes());
             self.expect.extend_from_slice(b"\",\"");
-            self.expect.extend_from_slice(format!("{seq:016x}").as_bytes());
+            self.expect
+                .extend_from_slice(format!("{seq:016x}").as_bytes());
             self.expect.extend_from_slice(&self.filler[16..size]);
             self.expect.extend_from_slice(b"\"]");
         } else {
@@ -548,7 +605,11 @@ impl Driver<'_> {
         self.conns[index].sent_at.push_back(self.now);
         self.fill_expected(seq, "echo");
         let expect = std::mem::take(&mut self.expect);
-        let opcode = if self.opts.sio { frame::TEXT } else { frame::BINARY };
+        let opcode = if self.opts.sio {
+            frame::TEXT
+        } else {
+            frame::BINARY
+        };
         self.send_frame(index, opcode, &expect);
         self.expect = expect;
     }

@@ -59,11 +59,15 @@ pub fn parse(buf: &[u8]) -> Result<Option<Head>, &'static str> {
     let mut at = 2;
     let mut len = u64::from(b1 & 0x7F);
     if len == 126 {
-        let Some(bytes) = buf.get(2..4) else { return Ok(None) };
+        let Some(bytes) = buf.get(2..4) else {
+            return Ok(None);
+        };
         len = u64::from(u16::from_be_bytes([bytes[0], bytes[1]]));
         at = 4;
     } else if len == 127 {
-        let Some(bytes) = buf.get(2..10) else { return Ok(None) };
+        let Some(bytes) = buf.get(2..10) else {
+            return Ok(None);
+        };
         len = u64::from_be_bytes(bytes.try_into().expect("slice of 8"));
         at = 10;
     }
@@ -71,13 +75,21 @@ pub fn parse(buf: &[u8]) -> Result<Option<Head>, &'static str> {
         return Err("frame larger than 64 MiB");
     }
     let mask = if b1 & 0x80 != 0 {
-        let Some(key) = buf.get(at..at + 4) else { return Ok(None) };
+        let Some(key) = buf.get(at..at + 4) else {
+            return Ok(None);
+        };
         at += 4;
         Some([key[0], key[1], key[2], key[3]])
     } else {
         None
     };
-    let head = Head { fin: b0 & 0x80 != 0, opcode: b0 & 0x0F, header_len: at, payload_len: len as usize, mask };
+    let head = Head {
+        fin: b0 & 0x80 != 0,
+        opcode: b0 & 0x0F,
+        header_len: at,
+        payload_len: len as usize,
+        mask,
+    };
     Ok((buf.len() >= head.total_len()).then_some(head))
 }
 
@@ -106,7 +118,9 @@ pub fn mask_from(out: &mut [u8], start: usize, mask: [u8; 4]) {
 
 /// XORs `buf` with the repeating 4-byte key, eight bytes at a time.
 pub fn apply_mask(buf: &mut [u8], mask: [u8; 4]) {
-    let wide = u64::from_ne_bytes([mask[0], mask[1], mask[2], mask[3], mask[0], mask[1], mask[2], mask[3]]);
+    let wide = u64::from_ne_bytes([
+        mask[0], mask[1], mask[2], mask[3], mask[0], mask[1], mask[2], mask[3],
+    ]);
     let mut chunks = buf.chunks_exact_mut(8);
     for chunk in &mut chunks {
         let word = u64::from_ne_bytes((&*chunk).try_into().expect("chunk of 8")) ^ wide;
@@ -144,7 +158,11 @@ mod tests {
     fn mask_matches_plain_xor() {
         for len in 0..=64 {
             let mut fast: Vec<u8> = (0..len).map(|i| (i * 7) as u8).collect();
-            let plain: Vec<u8> = fast.iter().enumerate().map(|(i, b)| b ^ [9, 8, 7, 6][i % 4]).collect();
+            let plain: Vec<u8> = fast
+                .iter()
+                .enumerate()
+                .map(|(i, b)| b ^ [9, 8, 7, 6][i % 4])
+                .collect();
             apply_mask(&mut fast, [9, 8, 7, 6]);
             assert_eq!(fast, plain);
         }

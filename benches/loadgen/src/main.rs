@@ -121,9 +121,13 @@ fn parse_args() -> Result<Opts, String> {
             "--size" => opts.size = value.parse().map_err(|_| bad("not a size"))?,
             "--duration" => opts.duration = seconds(&value).ok_or_else(|| bad("not seconds"))?,
             "--warmup" => opts.warmup = seconds(&value).ok_or_else(|| bad("not seconds"))?,
-            "--setup-timeout" => opts.setup_timeout = seconds(&value).ok_or_else(|| bad("not seconds"))?,
+            "--setup-timeout" => {
+                opts.setup_timeout = seconds(&value).ok_or_else(|| bad("not seconds"))?
+            }
             "--server-pid" => opts.server_pid = Some(value),
-            "--sources" => opts.sources = sources(&value).ok_or_else(|| bad("not K or IP,IP,.."))?,
+            "--sources" => {
+                opts.sources = sources(&value).ok_or_else(|| bad("not K or IP,IP,.."))?
+            }
             "--path" => opts.path = Some(value),
             "--connect-concurrency" => {
                 opts.connect_concurrency = value.parse().map_err(|_| bad("not a count"))?
@@ -143,7 +147,10 @@ fn parse_args() -> Result<Opts, String> {
 }
 
 fn seconds(text: &str) -> Option<Duration> {
-    text.parse::<f64>().ok().filter(|s| *s >= 0.0).map(Duration::from_secs_f64)
+    text.parse::<f64>()
+        .ok()
+        .filter(|s| *s >= 0.0)
+        .map(Duration::from_secs_f64)
 }
 
 /// `4` means 127.0.0.1..=127.0.0.4; otherwise a comma-separated list.
@@ -164,11 +171,21 @@ fn main() -> ExitCode {
     };
     let limit = net::raise_nofile(opts.conns as u64 + 1024);
     if limit < opts.conns as u64 + 64 {
-        eprintln!("loadgen: RLIMIT_NOFILE is {limit}; raise it (ulimit -n) for {} connections", opts.conns);
+        eprintln!(
+            "loadgen: RLIMIT_NOFILE is {limit}; raise it (ulimit -n) for {} connections",
+            opts.conns
+        );
     }
     match driver::run(&opts) {
         Ok(report) => {
-            println!("{}", if opts.json { report.json() } else { report.text() });
+            println!(
+                "{}",
+                if opts.json {
+                    report.json()
+                } else {
+                    report.text()
+                }
+            );
             if report.ok() {
                 ExitCode::SUCCESS
             } else {

@@ -20,7 +20,10 @@ pub fn connect(to: SocketAddr, from: Option<Ipv4Addr>) -> io::Result<TcpStream> 
         (None, _) => TcpStream::connect(to)?,
         (Some(from), SocketAddr::V4(to)) => connect_from(from, to)?,
         (Some(_), SocketAddr::V6(_)) => {
-            return Err(io::Error::new(io::ErrorKind::InvalidInput, "--sources needs an IPv4 target"))
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "--sources needs an IPv4 target",
+            ))
         }
     };
     // Small messages must not wait for Nagle's algorithm.
@@ -52,7 +55,11 @@ fn connect_from(from: Ipv4Addr, to: SocketAddrV4) -> io::Result<TcpStream> {
     let source = sockaddr(SocketAddrV4::new(from, 0));
     // SAFETY: `source` is a live sockaddr_in of the stated size.
     let rc = unsafe {
-        libc::bind(fd, (&source as *const libc::sockaddr_in).cast(), size_of::<libc::sockaddr_in>() as u32)
+        libc::bind(
+            fd,
+            (&source as *const libc::sockaddr_in).cast(),
+            size_of::<libc::sockaddr_in>() as u32,
+        )
     };
     if rc != 0 {
         return Err(io::Error::last_os_error());
@@ -60,7 +67,11 @@ fn connect_from(from: Ipv4Addr, to: SocketAddrV4) -> io::Result<TcpStream> {
     let target = sockaddr(to);
     // SAFETY: `target` is a live sockaddr_in of the stated size.
     let rc = unsafe {
-        libc::connect(fd, (&target as *const libc::sockaddr_in).cast(), size_of::<libc::sockaddr_in>() as u32)
+        libc::connect(
+            fd,
+            (&target as *const libc::sockaddr_in).cast(),
+            size_of::<libc::sockaddr_in>() as u32,
+        )
     };
     if rc != 0 {
         let err = io::Error::last_os_error();
@@ -76,7 +87,9 @@ fn sockaddr(addr: SocketAddrV4) -> libc::sockaddr_in {
     libc::sockaddr_in {
         sin_family: libc::AF_INET as libc::sa_family_t,
         sin_port: addr.port().to_be(),
-        sin_addr: libc::in_addr { s_addr: u32::from(*addr.ip()).to_be() },
+        sin_addr: libc::in_addr {
+            s_addr: u32::from(*addr.ip()).to_be(),
+        },
         sin_zero: [0; 8],
     }
 }
@@ -84,7 +97,10 @@ fn sockaddr(addr: SocketAddrV4) -> libc::sockaddr_in {
 /// Raises the soft (and, as root, the hard) open-file limit to at least `want`; returns the
 /// soft limit in force afterwards.
 pub fn raise_nofile(want: u64) -> u64 {
-    let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
     // SAFETY: `limit` is a live rlimit.
     if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } != 0 {
         return 0;
@@ -92,13 +108,19 @@ pub fn raise_nofile(want: u64) -> u64 {
     if limit.rlim_cur >= want {
         return limit.rlim_cur;
     }
-    let raised = libc::rlimit { rlim_cur: want, rlim_max: limit.rlim_max.max(want) };
+    let raised = libc::rlimit {
+        rlim_cur: want,
+        rlim_max: limit.rlim_max.max(want),
+    };
     // SAFETY: `raised` is a live rlimit. Raising the hard limit needs CAP_SYS_RESOURCE; without
     // it, fall back to the old hard limit.
     if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &raised) } == 0 {
         return want;
     }
-    let capped = libc::rlimit { rlim_cur: limit.rlim_max, rlim_max: limit.rlim_max };
+    let capped = libc::rlimit {
+        rlim_cur: limit.rlim_max,
+        rlim_max: limit.rlim_max,
+    };
     // SAFETY: as above.
     unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &capped) };
     limit.rlim_max

@@ -37,7 +37,11 @@ pub fn rss_kib(pid: &str) -> Option<u64> {
 pub fn machine_ticks() -> Option<(u64, u64)> {
     let text = fs::read_to_string("/proc/stat").ok()?;
     let line = text.lines().next()?;
-    let v: Vec<u64> = line.split_ascii_whitespace().skip(1).filter_map(|f| f.parse().ok()).collect();
+    let v: Vec<u64> = line
+        .split_ascii_whitespace()
+        .skip(1)
+        .filter_map(|f| f.parse().ok())
+        .collect();
     // user nice system idle iowait irq softirq steal (guest time is already inside user).
     let busy = v.first()? + v.get(1)? + v.get(2)? + v.get(5)? + v.get(6)? + v.get(7).unwrap_or(&0);
     Some((busy, busy + v.get(3)? + v.get(4)?))
@@ -74,7 +78,10 @@ impl Histogram {
     const LINEAR: u64 = 128;
 
     pub fn new() -> Self {
-        Histogram { counts: vec![0; 128 + 57 * 64], total: 0 }
+        Histogram {
+            counts: vec![0; 128 + 57 * 64],
+            total: 0,
+        }
     }
 
     pub fn record(&mut self, value: u64) {
@@ -126,7 +133,10 @@ mod tests {
     fn histogram_buckets_invert() {
         for value in [0, 1, 127, 128, 129, 1000, 123_456, 9_999_999_999] {
             let low = Histogram::lower_bound(Histogram::index(value));
-            assert!(low <= value && value - low <= value / 64, "{value} -> {low}");
+            assert!(
+                low <= value && value - low <= value / 64,
+                "{value} -> {low}"
+            );
         }
         let mut h = Histogram::new();
         (1..=100).for_each(|v| h.record(v));

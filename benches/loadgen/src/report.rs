@@ -39,18 +39,30 @@ impl Report {
 
     fn fields(&self) -> Vec<(&'static str, Value)> {
         use Value::*;
-        let seconds = self.end.0.duration_since(self.start.0).as_secs_f64().max(1e-9);
+        let seconds = self
+            .end
+            .0
+            .duration_since(self.start.0)
+            .as_secs_f64()
+            .max(1e-9);
         let hz = probe::ticks_per_second() as f64;
         let (s0, s1) = (self.start.1, self.end.1);
         let ticks_us = |t: u64| t as f64 * 1e6 / hz;
-        let server_ticks = s0.server_ticks.zip(s1.server_ticks).map(|(a, b)| b.saturating_sub(a));
+        let server_ticks = s0
+            .server_ticks
+            .zip(s1.server_ticks)
+            .map(|(a, b)| b.saturating_sub(a));
         let own_ticks = s1.own_ticks.saturating_sub(s0.own_ticks);
         let busy_ticks = s1.busy_ticks.saturating_sub(s0.busy_ticks);
         let other_ticks = busy_ticks.saturating_sub(own_ticks + server_ticks.unwrap_or(0));
         let pct = |t: u64| t as f64 / hz / seconds * 100.0;
         let msgs = self.stats.msgs;
         let opt = |v: Option<f64>| v.map_or(Null, Num);
-        let rss_delta = self.base.server_rss_kib.zip(s1.server_rss_kib).map(|(a, b)| (b as f64 - a as f64) * 1024.0);
+        let rss_delta = self
+            .base
+            .server_rss_kib
+            .zip(s1.server_rss_kib)
+            .map(|(a, b)| (b as f64 - a as f64) * 1024.0);
         let mut fields = vec![
             ("mode", Str(self.opts.mode.name().into())),
             ("sio", Bool(self.opts.sio)),
@@ -63,26 +75,53 @@ impl Report {
             ("seconds", Num(seconds)),
             ("msgs", Num(msgs as f64)),
             ("msgs_per_s", Num(msgs as f64 / seconds)),
-            ("mib_per_s", Num(self.stats.bytes as f64 / seconds / 1048576.0)),
-            ("rtt_p50_us", Num(self.stats.rtt.quantile(0.5) as f64 / 1e3)),
-            ("rtt_p99_us", Num(self.stats.rtt.quantile(0.99) as f64 / 1e3)),
+            (
+                "mib_per_s",
+                Num(self.stats.bytes as f64 / seconds / 1048576.0),
+            ),
         ];
+        if matches!(self.opts.mode, Mode::WsEcho | Mode::TcpEcho | Mode::SioEcho) {
+            fields.extend([
+                ("rtt_p50_us", Num(self.stats.rtt.quantile(0.5) as f64 / 1e3)),
+                (
+                    "rtt_p99_us",
+                    Num(self.stats.rtt.quantile(0.99) as f64 / 1e3),
+                ),
+            ]);
+        }
         if self.opts.mode == Mode::SioFanout {
             fields.extend([
                 ("broadcasts", Num(self.stats.broadcasts as f64)),
-                ("last_p50_us", Num(self.stats.last_recipient.quantile(0.5) as f64 / 1e3)),
-                ("last_p99_us", Num(self.stats.last_recipient.quantile(0.99) as f64 / 1e3)),
+                (
+                    "last_p50_us",
+                    Num(self.stats.last_recipient.quantile(0.5) as f64 / 1e3),
+                ),
+                (
+                    "last_p99_us",
+                    Num(self.stats.last_recipient.quantile(0.99) as f64 / 1e3),
+                ),
             ]);
         }
         fields.extend([
             ("server_cpu_us", opt(server_ticks.map(ticks_us))),
-            ("server_cpu_us_per_msg", opt(server_ticks.filter(|_| msgs > 0).map(|t| ticks_us(t) / msgs as f64))),
+            (
+                "server_cpu_us_per_msg",
+                opt(server_ticks
+                    .filter(|_| msgs > 0)
+                    .map(|t| ticks_us(t) / msgs as f64)),
+            ),
             ("server_cpu_pct", opt(server_ticks.map(pct))),
             ("gen_cpu_pct", Num(pct(own_ticks))),
             ("other_cpu_pct", Num(pct(other_ticks))),
-            ("server_rss_base_kib", opt(self.base.server_rss_kib.map(|v| v as f64))),
+            (
+                "server_rss_base_kib",
+                opt(self.base.server_rss_kib.map(|v| v as f64)),
+            ),
             ("server_rss_kib", opt(s1.server_rss_kib.map(|v| v as f64))),
-            ("rss_per_conn_b", opt(rss_delta.map(|d| d / self.opts.conns as f64))),
+            (
+                "rss_per_conn_b",
+                opt(rss_delta.map(|d| d / self.opts.conns as f64)),
+            ),
             ("pings", Num(self.pings as f64)),
             ("errors", Num(self.faults.errors as f64)),
             ("mismatches", Num(self.faults.mismatches as f64)),

@@ -19,11 +19,16 @@ struct Conn {
 }
 
 fn main() -> io::Result<()> {
-    let addr = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:9200".into());
-    let addr = addr.parse().map_err(|err| io::Error::new(io::ErrorKind::InvalidInput, format!("{addr}: {err}")))?;
+    let addr = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "127.0.0.1:9200".into());
+    let addr = addr
+        .parse()
+        .map_err(|err| io::Error::new(io::ErrorKind::InvalidInput, format!("{addr}: {err}")))?;
     let mut poll = Poll::new()?;
     let mut listener = TcpListener::bind(addr)?;
-    poll.registry().register(&mut listener, LISTENER, Interest::READABLE)?;
+    poll.registry()
+        .register(&mut listener, LISTENER, Interest::READABLE)?;
     eprintln!("tcp_echo listening on {}", listener.local_addr()?);
     let mut conns: Vec<Option<Conn>> = Vec::new();
     let mut free: Vec<usize> = Vec::new();
@@ -42,7 +47,9 @@ fn main() -> io::Result<()> {
                 continue;
             }
             let index = event.token().0;
-            let Some(conn) = conns[index].as_mut() else { continue };
+            let Some(conn) = conns[index].as_mut() else {
+                continue;
+            };
             if !serve(conn, &mut buf) {
                 let _ = poll.registry().deregister(&mut conn.stream);
                 conns[index] = None;
@@ -52,7 +59,12 @@ fn main() -> io::Result<()> {
     }
 }
 
-fn accept(poll: &Poll, listener: &TcpListener, conns: &mut Vec<Option<Conn>>, free: &mut Vec<usize>) -> io::Result<()> {
+fn accept(
+    poll: &Poll,
+    listener: &TcpListener,
+    conns: &mut Vec<Option<Conn>>,
+    free: &mut Vec<usize>,
+) -> io::Result<()> {
     loop {
         let (mut stream, _) = match listener.accept() {
             Ok(pair) => pair,
@@ -66,8 +78,15 @@ fn accept(poll: &Poll, listener: &TcpListener, conns: &mut Vec<Option<Conn>>, fr
             conns.push(None);
             conns.len() - 1
         });
-        poll.registry().register(&mut stream, Token(index), Interest::READABLE | Interest::WRITABLE)?;
-        conns[index] = Some(Conn { stream, backlog: Vec::new() });
+        poll.registry().register(
+            &mut stream,
+            Token(index),
+            Interest::READABLE | Interest::WRITABLE,
+        )?;
+        conns[index] = Some(Conn {
+            stream,
+            backlog: Vec::new(),
+        });
     }
 }
 
