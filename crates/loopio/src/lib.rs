@@ -31,6 +31,7 @@
 #![doc(test(attr(deny(warnings))))]
 
 pub mod engineio;
+pub mod socketio;
 
 pub use loopio_frame as frame;
 pub use loopio_handshake as handshake;
