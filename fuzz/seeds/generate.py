@@ -239,7 +239,38 @@ def socket_seeds():
         write("socket_packet", "drive-" + name, b"\x01" + script)
 
 
+def engine_connection_seeds():
+    # [config] then ops: 0 GET, 1 POST raw (len, bytes), 2 POST template, 3 WS open,
+    # 4/5 WS template, 6 WS raw (len, bytes, text?), 7 transport closed (id, end),
+    # 8/9 time step (u16 * 16 ms), 10 send (len, bytes), 11 close.
+    # Templates: 0 "2probe" 1 "3probe" 2 "5" 3 "3" 4 "2" 5 "4hello" 6 "1" 7 "6" 8 "bAQID" 9 "40"
+    def post(t):
+        return b"\x02" + bytes([t])
+
+    def ws(t):
+        return b"\x04" + bytes([t])
+
+    def wait(ms):
+        return b"\x08" + (ms // 16).to_bytes(2, "big")
+
+    scripts = {
+        "polling-chat": b"\x00" + b"\x00" + post(5) + b"\x0a\x05hello" + b"\x00",
+        "polling-raw-post": b"\x00" + b"\x00" + b"\x01\x0d4a\x1e4b\x1ebAQID\x1e3",
+        "upgrade": b"\x00" + b"\x00" + b"\x03" + ws(0) + b"\x00" + ws(2) + ws(5),
+        "upgrade-timeout": b"\x00" + b"\x03" + ws(0) + wait(11000),
+        "heartbeat": b"\x00" + b"\x00" + wait(25000) + b"\x00" + post(3) + wait(25000),
+        "ping-timeout": b"\x00" + wait(25000) + wait(21000),
+        "websocket-open": b"\x01" + ws(5) + b"\x06\x03\x01\x02\x03\x00" + ws(6),
+        "close-drain": b"\x00" + b"\x0a\x02hi" + b"\x0b" + b"\x00" + wait(31000),
+        "small-limits": b"\x02" + b"\x01\x50" + b"4" * 80 + b"\x0a\xff" + b"x" * 255,
+        "transport-lost": b"\x00" + b"\x00" + b"\x07\x02\x01",
+    }
+    for name, script in scripts.items():
+        write("engine_connection", name, script)
+
+
 if __name__ == "__main__":
+    engine_connection_seeds()
     engine_seeds()
     socket_seeds()
     frame_seeds()
