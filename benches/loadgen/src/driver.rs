@@ -588,8 +588,11 @@ impl Driver<'_> {
             self.expect.extend_from_slice(b"42[\"");
             self.expect.extend_from_slice(event.as_bytes());
             self.expect.extend_from_slice(b"\",\"");
-            self.expect
-                .extend_from_slice(format!("{seq:016x}").as_bytes());
+            let mut hex = [0u8; 16];
+            for (i, digit) in hex.iter_mut().enumerate() {
+                *digit = b"0123456789abcdef"[(seq >> (60 - 4 * i)) as usize & 0xF];
+            }
+            self.expect.extend_from_slice(&hex);
             self.expect.extend_from_slice(&self.filler[16..size]);
             self.expect.extend_from_slice(b"\"]");
         } else {

@@ -139,6 +139,11 @@ fn parse_args() -> Result<Opts, String> {
     if opts.conns == 0 || opts.inflight == 0 || opts.connect_concurrency == 0 {
         return Err("--conns, --inflight and --connect-concurrency must be positive".into());
     }
+    if opts.sources.is_empty() && opts.conns > 20_000 && opts.addr.ip().is_loopback() {
+        // One source address has ~28 000 ephemeral ports toward one server port.
+        let count = opts.conns.div_ceil(20_000).min(254);
+        opts.sources = sources(&count.to_string()).expect("a count is a valid --sources");
+    }
     if opts.sio && opts.size < 16 {
         // The payload string starts with a 16-digit hex sequence number.
         opts.size = 16;
