@@ -451,7 +451,10 @@ impl Driver<'_> {
                 return 0;
             };
             if !buf.starts_with(b"HTTP/1.1 101") {
-                let line = String::from_utf8_lossy(&buf[..end.min(80)]).into_owned();
+                let line = String::from_utf8_lossy(
+                    &buf[..buf.iter().position(|&b| b == b'\r').unwrap_or(end).min(80)],
+                )
+                .into_owned();
                 self.close(index, &format!("upgrade refused: {line}"));
                 return buf.len();
             }

@@ -160,7 +160,27 @@ fn render(value: &Value, json: bool) -> String {
         Value::Num(n) if n.is_finite() => format!("{n:.3}"),
         Value::Num(_) | Value::Null => "null".into(),
         Value::Bool(b) => b.to_string(),
-        Value::Str(s) if json => format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\"")),
+        Value::Str(s) if json => json_string(s),
         Value::Str(s) => format!("{s:?}"),
     }
+}
+
+/// A JSON string literal: quotes, backslashes and control characters escaped (RFC 8259 §7).
+fn json_string(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
