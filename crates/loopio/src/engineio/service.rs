@@ -197,6 +197,9 @@ impl<H: Handler> EngineService<H> {
                 Next::Closed(reason) => {
                     // "After Closed, finish step 1, drop the connection, Server::remove."
                     self.core.transmit(ctx, id);
+                    if let Some(session) = self.core.get(id).filter(|_| self.core.trace) {
+                        eprintln!("eio {} closed: {reason}", session.engine.sid());
+                    }
                     self.core.remove(ctx, id);
                     let mut sessions = Sessions {
                         core: &mut self.core,
