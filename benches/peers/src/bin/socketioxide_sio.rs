@@ -10,6 +10,7 @@
 use serde_json::Value;
 use socketioxide::extract::{Data, SocketRef};
 use socketioxide::SocketIo;
+use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 
 fn main() {
@@ -27,6 +28,10 @@ fn main() {
         let app = axum::Router::new().layer(layer);
         let listener = TcpListener::bind(addr).await.expect("bind");
         eprintln!("socketioxide_sio listening on http://{addr}");
+        // Like every other server in the matrix: no Nagle delay on small frames.
+        let listener = listener.tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
         axum::serve(listener, app).await.expect("serve");
     });
 }
