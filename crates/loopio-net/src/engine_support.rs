@@ -15,9 +15,10 @@ impl ConnId {
     /// protocol state machine; [`ConnId::from_bits`] turns it back.
     ///
     /// ```
-    /// # fn check(conn: loopio_net::ConnId) {
-    /// assert_eq!(loopio_net::ConnId::from_bits(conn.to_bits()), conn);
-    /// # }
+    /// fn round_trip(conn: loopio_net::ConnId) {
+    ///     assert_eq!(loopio_net::ConnId::from_bits(conn.to_bits()), conn);
+    /// }
+    /// # let _ = round_trip;
     /// ```
     pub fn to_bits(self) -> u64 {
         u64::from(self.generation) << 32 | u64::from(self.index)

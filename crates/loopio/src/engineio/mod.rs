@@ -58,9 +58,10 @@ use self::core::{Core, SESSION_TIMER};
 /// commands on it fail with [`SendError::Closed`].
 ///
 /// ```
-/// # fn log(session: loopio::engineio::SessionId) -> String {
-/// format!("session {session}")
-/// # }
+/// fn log(session: loopio::engineio::SessionId) -> String {
+///     format!("session {session}")
+/// }
+/// # let _ = log;
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct SessionId {
