@@ -7,14 +7,25 @@ use std::net::{SocketAddr, TcpStream};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use loopio::engineio::{self, Config, Data, Handler, SessionId, Sessions};
+use loopio::engineio::{self, CloseReason, Config, Data, Handler, SendError, SessionId, Sessions};
 use loopio::net::{ConnId, Ctx, HttpReply, Request, Response};
 
-struct Echo;
+/// Echoes; "close me" makes the server close the session; reports each close reason.
+struct Echo {
+    closed: mpsc::Sender<String>,
+}
 
 impl Handler for Echo {
     fn on_message(&mut self, sessions: &mut Sessions<'_>, session: SessionId, data: Data<'_>) {
         let _ = sessions.send(session, data);
+        if data == Data::Text("close me") {
+            sessions.close(session);
+            assert_eq!(sessions.send(session, data), Err(SendError::Closed));
+        }
+    }
+
+    fn on_close(&mut self, _: &mut Sessions<'_>, _: SessionId, reason: CloseReason) {
+        let _ = self.closed.send(reason.to_string());
     }
 
     fn on_http(&mut self, _: &mut Ctx, _: ConnId, request: &Request, _: &[u8]) -> HttpReply {
@@ -25,21 +36,25 @@ impl Handler for Echo {
     }
 }
 
-/// Starts an echo server on its own thread; it runs until the test process ends.
-fn server() -> SocketAddr {
+/// Starts an echo server on its own thread (it runs until the test process ends); returns its
+/// address and the close reasons its handler sees.
+fn server() -> (SocketAddr, mpsc::Receiver<String>) {
     let (tx, rx) = mpsc::channel();
+    let (closed, closes) = mpsc::channel();
     std::thread::spawn(move || {
         let config = Config {
             max_payload: 1_000,
             ..Config::default()
         };
-        let mut event_loop = engineio::event_loop(config, Echo).expect("event loop");
+        let mut event_loop = engineio::event_loop(config, Echo { closed }).expect("event loop");
         let addr = event_loop.listen("127.0.0.1:0".parse().unwrap());
         tx.send(addr.expect("bind 127.0.0.1:0")).unwrap();
         event_loop.run().expect("loop runs");
     });
-    rx.recv_timeout(Duration::from_secs(10))
-        .expect("server starts")
+    let addr = rx
+        .recv_timeout(Duration::from_secs(10))
+        .expect("server starts");
+    (addr, closes)
 }
 
 /// One keep-alive HTTP/1.1 client connection.
@@ -98,7 +113,8 @@ fn sid_of(open: &str) -> String {
 
 #[test]
 fn polling_echo_on_one_keep_alive_connection() {
-    let mut client = Client::connect(server());
+    let (addr, closes) = server();
+    let mut client = Client::connect(addr);
     let (status, open) = client.request("GET", "/engine.io/?EIO=4&transport=polling", b"");
     assert_eq!(status, 200);
     assert!(open.starts_with(r#"0{"sid":""#), "{open}");
@@ -117,11 +133,33 @@ fn polling_echo_on_one_keep_alive_connection() {
     let (status, body) = client.request("GET", &query, b"");
     assert_eq!(status, 400);
     assert_eq!(body, r#"{"code":1,"message":"Session ID unknown"}"#);
+    let reason = closes.recv_timeout(Duration::from_secs(10)).unwrap();
+    assert_eq!(reason, "transport close");
+}
+
+#[test]
+fn server_close_over_polling_sends_queued_packets_then_close() {
+    let (addr, closes) = server();
+    let mut client = Client::connect(addr);
+    let (_, open) = client.request("GET", "/engine.io/?EIO=4&transport=polling", b"");
+    let query = format!("/engine.io/?EIO=4&transport=polling&sid={}", sid_of(&open));
+    assert_eq!(
+        client.request("POST", &query, b"4close me"),
+        (200, "ok".to_owned())
+    );
+    // The echo queued before the close goes out first, then the close packet.
+    assert_eq!(
+        client.request("GET", &query, b""),
+        (200, "4close me\x1e1".to_owned())
+    );
+    let reason = closes.recv_timeout(Duration::from_secs(10)).unwrap();
+    assert_eq!(reason, "forced close");
+    assert_eq!(client.request("GET", &query, b"").0, 400);
 }
 
 #[test]
 fn errors_oversized_posts_and_other_paths() {
-    let addr = server();
+    let (addr, _) = server();
     let mut client = Client::connect(addr);
     let cases = [
         (
@@ -161,7 +199,7 @@ fn errors_oversized_posts_and_other_paths() {
 #[test]
 #[ignore = "loopio-net bug: a `Content-Length: 0` request is never dispatched"]
 fn empty_content_length_is_answered() {
-    let mut stream = TcpStream::connect(server()).unwrap();
+    let mut stream = TcpStream::connect(server().0).unwrap();
     stream
         .set_read_timeout(Some(Duration::from_secs(2)))
         .unwrap();
