@@ -9,10 +9,14 @@
 //! `maxPayload` 1 000 000 bytes, `connectTimeout` 1000 ms, CORS origin `*`. On `/` and
 //! `/custom`: emit `auth` with the CONNECT payload, answer `message` with `message-back`
 //! and the same arguments, and ack `message-with-ack` with the same arguments.
+//!
+//! One loopio addition, for `e2e/socketio` (the suite never sends it): `server-ack` makes the
+//! server emit `ack-me` with the same arguments and an ack request, then report the client's
+//! answer as `ack-result`, or `ack-timeout` when none came within 500 ms.
 
 use std::time::Duration;
 
-use loopio::socketio::{RawArgs, SocketIo};
+use loopio::socketio::{AckError, Payload, RawArgs, Server, SocketIo};
 
 fn main() -> std::io::Result<()> {
     let mut io = SocketIo::builder()
@@ -33,6 +37,24 @@ fn main() -> std::io::Result<()> {
                 match ctx.event() {
                     "message" => ctx.socket().emit("message-back", &RawArgs::new(&args)),
                     "message-with-ack" => ctx.ack(&RawArgs::new(&args)),
+                    "server-ack" => {
+                        // The ack callback gets the server, not the socket: reply through the
+                        // socket's own room, named by its id. `Payload` keeps binary as bytes.
+                        let socket = ctx.socket();
+                        let (nsp, id) = (socket.namespace().to_owned(), socket.id());
+                        let report = move |io: &mut Server, answer: Result<Payload, AckError>| {
+                            let to_socket = io.of(&nsp).to(id.as_str());
+                            let _ = match answer {
+                                Ok(answer) => to_socket.emit("ack-result", &answer),
+                                Err(error) => to_socket.emit("ack-timeout", &error.to_string()),
+                            };
+                        };
+                        socket.timeout(Duration::from_millis(500)).emit_with_ack(
+                            "ack-me",
+                            &RawArgs::new(&args),
+                            report,
+                        )
+                    }
                     _ => Ok(()),
                 }
             });

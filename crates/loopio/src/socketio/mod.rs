@@ -47,6 +47,7 @@
 
 mod glue;
 mod handle;
+mod payload;
 mod query;
 mod raw;
 mod service;
@@ -67,6 +68,7 @@ pub use loopio_socket::{
 };
 
 pub use handle::{HandleError, IoHandle, Remote};
+pub use payload::Payload;
 pub use raw::RawArgs;
 pub use service::SocketIoService;
 

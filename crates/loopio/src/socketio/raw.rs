@@ -1,12 +1,13 @@
 //! [`RawArgs`]: a received event's arguments sent on unchanged, without building a
 //! `serde_json::Value` (echoes, relays).
 
-use serde::ser::{Error as _, SerializeMap, SerializeSeq, SerializeTuple};
+use serde::ser::{Error as _, SerializeTuple};
 use serde::{Serialize, Serializer};
 use serde_json::value::RawValue;
-use serde_json::Value;
 
 use loopio_socket::Args;
+
+use super::Payload;
 
 /// The arguments of a received event, to emit again as the same arguments.
 ///
@@ -59,61 +60,21 @@ impl Serialize for RawArgs<'_> {
                 tuple.end()
             }
             (count, false) => {
-                let value: Value =
-                    serde_json::from_str(&format!("[{json}]")).map_err(S::Error::custom)?;
-                let items = value.as_array().map_or(&[][..], Vec::as_slice);
-                if count == 1 {
-                    return WithBinary(&items[0], attachments).serialize(serializer);
+                // Placeholders become bytes again, so the encoder re-attaches them.
+                let payload: Payload = self.args.decode().map_err(S::Error::custom)?;
+                match payload {
+                    Payload::Array(items) if count > 1 => {
+                        let mut tuple = serializer.serialize_tuple(count)?;
+                        for item in &items {
+                            tuple.serialize_element(item)?;
+                        }
+                        tuple.end()
+                    }
+                    one => one.serialize(serializer),
                 }
-                let mut tuple = serializer.serialize_tuple(count)?;
-                for item in items {
-                    tuple.serialize_element(&WithBinary(item, attachments))?;
-                }
-                tuple.end()
             }
         }
     }
-}
-
-/// A JSON value whose placeholders `{"_placeholder":true,"num":N}` serialize as the bytes of
-/// attachment N.
-struct WithBinary<'a>(&'a Value, &'a [Vec<u8>]);
-
-impl Serialize for WithBinary<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let WithBinary(value, attachments) = *self;
-        match value {
-            Value::Array(items) => {
-                let mut seq = serializer.serialize_seq(Some(items.len()))?;
-                for item in items {
-                    seq.serialize_element(&WithBinary(item, attachments))?;
-                }
-                seq.end()
-            }
-            Value::Object(map) => {
-                if let Some(bytes) = placeholder(map, attachments) {
-                    return serializer.serialize_bytes(bytes);
-                }
-                let mut out = serializer.serialize_map(Some(map.len()))?;
-                for (key, item) in map {
-                    out.serialize_entry(key, &WithBinary(item, attachments))?;
-                }
-                out.end()
-            }
-            other => other.serialize(serializer),
-        }
-    }
-}
-
-fn placeholder<'a>(
-    map: &serde_json::Map<String, Value>,
-    attachments: &'a [Vec<u8>],
-) -> Option<&'a [u8]> {
-    if map.get("_placeholder") != Some(&Value::Bool(true)) {
-        return None;
-    }
-    let num = usize::try_from(map.get("num")?.as_u64()?).ok()?;
-    attachments.get(num).map(Vec::as_slice)
 }
 
 #[cfg(test)]
