@@ -152,21 +152,31 @@ fn slowloris_connections_end_at_the_handshake_timeout_while_others_are_served() 
         .collect();
     let shortest = lifetimes.iter().min().copied().unwrap_or_default();
     let longest = lifetimes.iter().max().copied().unwrap_or_default();
+    let mut sorted = lifetimes.clone();
+    sorted.sort();
+    let median = sorted[sorted.len() / 2];
     let latency = Latency::of(&mut samples);
     let stats = server.query(|s: &mut Recorder, _| s.stats());
     eprintln!(
-        "slowloris {ATTACKERS} at a time, {total} in all: lifetimes {shortest:?}..{longest:?} (timeout \
-         {HANDSHAKE_TIMEOUT:?}); normal client {latency:?}; RSS {} -> peak +{}; {stats:?}",
+        "slowloris {ATTACKERS} at a time, {total} in all: lifetimes {shortest:?}..{longest:?} median {median:?} \
+         (timeout {HANDSHAKE_TIMEOUT:?}); normal client {latency:?}; RSS {} -> peak +{}; {stats:?}",
         mib(rss_before),
         mib(rss_peak.saturating_sub(rss_before)),
     );
-    // 20 ms of polling granularity below, a generous second of loop lag above.
+    // The server's clock starts at accept; the client's at `connect`. With `listen(128)` (mio's
+    // backlog) a burst of replacements can overflow the accept queue, and the kernel then
+    // completes the connection only after a 1 s SYN-ACK retransmission. So: the median is
+    // held tight, the worst case allows one retransmission plus loop lag on a loaded box.
     assert!(
         shortest >= HANDSHAKE_TIMEOUT - Duration::from_millis(50),
         "{shortest:?}"
     );
     assert!(
-        longest <= HANDSHAKE_TIMEOUT + Duration::from_secs(1),
+        median <= HANDSHAKE_TIMEOUT + Duration::from_millis(250),
+        "{median:?}"
+    );
+    assert!(
+        longest <= HANDSHAKE_TIMEOUT + Duration::from_secs(3),
         "{longest:?}"
     );
     assert!(total >= 2 * ATTACKERS, "attack sustained: {total}");
