@@ -4,7 +4,7 @@
 //! rest starts, so bytes after a head in the same read (a body, pipelined frames) are never lost.
 
 use loopio_frame::{Decoder, Message, Role};
-use loopio_handshake::{BodyDecoder, BodyFraming, Parsed, Request};
+use loopio_handshake::{BodyDecoder, Parsed, Request};
 
 use crate::conn::{BodyInput, Input, State};
 use crate::ctx::Ctx;
@@ -143,10 +143,10 @@ fn on_request<S: Service>(
             return;
         }
     };
-    if framing == BodyFraming::None {
-        return dispatch_http(svc, ctx, id, input, &request, &[]);
-    }
     match BodyDecoder::new(framing, ctx.config.max_body) {
+        // No body, or `Content-Length: 0`: nothing more will arrive, so answer now rather than
+        // waiting for bytes that never come.
+        Ok(decoder) if decoder.is_done() => dispatch_http(svc, ctx, id, input, &request, &[]),
         Ok(decoder) => {
             *input = Input::Body(Box::new(BodyInput {
                 request,
