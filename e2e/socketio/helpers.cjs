@@ -51,20 +51,22 @@ function next(socket, event, ms = 5000) {
 }
 
 /** A connected client; rejects on connect_error or after `ms`. */
-async function connected(url, opts = {}, ms = 5000) {
+function connected(url, opts = {}, ms = 5000) {
   const socket = client(url, opts);
-  const error = next(socket, 'connect_error', ms).then(([err]) => {
-    throw new Error(`connect_error: ${err.message}`);
+  return new Promise((resolve, reject) => {
+    const done = (err) => {
+      clearTimeout(timer);
+      socket.off('connect', onConnect);
+      socket.off('connect_error', onError);
+      if (err) reject(err);
+      else resolve(socket);
+    };
+    const timer = setTimeout(() => done(new Error(`not connected within ${ms} ms`)), ms);
+    const onConnect = () => done();
+    const onError = (err) => done(new Error(`connect_error: ${err.message}`));
+    socket.once('connect', onConnect);
+    socket.once('connect_error', onError);
   });
-  await Promise.race([next(socket, 'connect', ms), error]);
-  error.catch(() => {});
-  return socket;
-}
-
-/** In default mode, waits until the client has upgraded to WebSocket (if it has not yet). */
-async function upgraded(socket, ms = 5000) {
-  if (MODE !== 'default' || socket.io.engine.transport.name === 'websocket') return;
-  await next(socket.io.engine, 'upgrade', ms);
 }
 
 /** Closes every client this file opened (call from `after`). */
@@ -73,4 +75,4 @@ function closeAll() {
   opened.clear();
 }
 
-module.exports = { MODE, DEMO, CONFORMANCE, T, client, connected, next, upgraded, closeAll };
+module.exports = { MODE, DEMO, CONFORMANCE, T, client, connected, next, closeAll };

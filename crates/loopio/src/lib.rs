@@ -1,13 +1,31 @@
-//! loopio: a real-time web stack on one `mio` event loop.
-//!
-//! Today it serves and dials RFC 6455 WebSockets; Engine.IO and Socket.IO layers join through the
-//! same [`net::Service`] interface.
+//! loopio: a real-time web stack on one `mio` event loop: Socket.IO v5 over Engine.IO v4
+//! (HTTP long-polling that upgrades to WebSocket) over RFC 6455 WebSockets.
 //!
 //! | module | what |
 //! |---|---|
+//! | [`socketio`] | Socket.IO servers: namespaces, rooms, acks, binary, the cross-thread [`socketio::IoHandle`] |
+//! | [`engineio`] | Engine.IO sessions on the loop, for a protocol of your own above them |
 //! | [`net`] | the event loop, the [`net::Service`] trait, the cross-thread [`net::Handle`] |
 //! | [`frame`] | the RFC 6455 frame codec |
 //! | [`handshake`] | HTTP/1.1 heads and the upgrade |
+//!
+//! A chat server the official `socket.io-client` connects to:
+//!
+//! ```no_run
+//! use loopio::socketio::SocketIo;
+//! use serde_json::Value;
+//!
+//! let mut io = SocketIo::builder().cors_any().build()?;
+//! io.of("/").on_connection(|socket| {
+//!     // Every socket of `/`, the sender included, gets each message.
+//!     socket.on("chat message", |ctx, msg: Value| ctx.io().emit("chat message", &msg));
+//! });
+//! io.listen("127.0.0.1:3000")?;
+//! io.run()?;
+//! # Ok::<(), std::io::Error>(())
+//! ```
+//!
+//! A plain WebSocket echo server on the same loop:
 //!
 //! ```no_run
 //! use loopio::net::{Config, ConnId, Ctx, Data, EventLoop, Service};

@@ -19,13 +19,11 @@ use loopio_socket::Binary;
 /// );
 /// io.of("/").on_connection(|socket| {
 ///     socket.on("upload", |ctx, file: Payload| {
-///         if let Payload::Object(fields) = &file {
-///             let size = match fields.get("data") {
-///                 Some(Payload::Binary(bytes)) => bytes.len(),
-///                 _ => 0,
-///             };
-///             let _ = ctx.ack(&size);
-///         }
+///         let size = match file.get("data") {
+///             Some(Payload::Binary(bytes)) => bytes.len(),
+///             _ => 0,
+///         };
+///         ctx.ack(&size)
 ///     });
 /// });
 /// ```
