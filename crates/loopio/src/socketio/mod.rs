@@ -301,3 +301,67 @@ impl Builder {
         Ok(SocketIo { event_loop, path })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Read, Write};
+    use std::net::TcpStream;
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    use super::SocketIo;
+
+    /// One HTTP/1.1 request on a fresh connection; returns the body.
+    fn http(addr: std::net::SocketAddr, method: &str, target: &str, body: &str) -> String {
+        let mut stream = TcpStream::connect(addr).expect("server listens");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .expect("timeout set");
+        let request = format!(
+            "{method} {target} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\
+             Content-Type: text/plain;charset=UTF-8\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        stream.write_all(request.as_bytes()).expect("request sent");
+        let mut response = String::new();
+        stream.read_to_string(&mut response).expect("response read");
+        let (_, body) = response.split_once("\r\n\r\n").expect("a full response");
+        body.to_owned()
+    }
+
+    /// A broadcast from another thread crosses the `Handle` queue and reaches a polling client.
+    #[test]
+    fn handle_emits_from_another_thread() {
+        let (tx, rx) = mpsc::channel();
+        let server = std::thread::spawn(move || {
+            let mut io = SocketIo::builder().build().expect("loop builds");
+            io.of("/").on_connection(|socket| socket.join("news"));
+            let addr = io.listen("127.0.0.1:0").expect("binds");
+            tx.send((addr, io.handle())).expect("test thread waits");
+            io.run().expect("loop runs");
+        });
+        let (addr, handle) = rx.recv().expect("server started");
+
+        let open = http(addr, "GET", "/socket.io/?EIO=4&transport=polling", "");
+        let sid = open
+            .split('"')
+            .nth(3)
+            .expect("open packet has a sid")
+            .to_owned();
+        let session = format!("/socket.io/?EIO=4&transport=polling&sid={sid}");
+        assert_eq!(http(addr, "POST", &session, "40"), "ok");
+        assert!(http(addr, "GET", &session, "").starts_with("40{\"sid\":"));
+
+        handle
+            .to("news")
+            .emit("headline", &("rust", 1))
+            .expect("queued");
+        assert_eq!(
+            http(addr, "GET", &session, ""),
+            r#"42["headline","rust",1]"#
+        );
+
+        handle.shutdown().expect("queued");
+        server.join().expect("loop thread ends");
+    }
+}
