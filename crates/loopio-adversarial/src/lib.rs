@@ -11,6 +11,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod http;
 pub mod recorder;
 pub mod server;
 pub mod ws;
