@@ -51,6 +51,19 @@ pub struct Config {
     /// Time a connection has to send a complete request head (and body), or a client to receive
     /// its `101`. Default 10 s. Risk: slowloris connections holding slots.
     pub handshake_timeout: Duration,
+    /// Time a WebSocket peer has to finish a frame or a fragmented message once its first byte
+    /// arrived; past it the connection is failed with close 1008 (policy violation) and the
+    /// service sees [`CloseReason::Timeout`](crate::CloseReason::Timeout). Any complete message
+    /// (data or control) restarts the clock; an idle connection between messages is not timed
+    /// (see [`Config::keepalive`]). Default 60 s; `None` disables it. Risk: too short fails
+    /// honest peers sending a large message over a slow link (16 MiB in 60 s needs 280 KB/s);
+    /// `None` lets a peer hold a slot and up to `max_message_size` bytes by trickling one frame.
+    pub message_timeout: Option<Duration>,
+    /// Connections the kernel queues for the listener before the loop accepts them (the
+    /// `listen(2)` backlog, capped by the kernel's `net.core.somaxconn`). Default 1 024. Risk:
+    /// too small, and a burst of connects past it has its SYNs dropped: those peers retry after
+    /// 1 s, then 3 s, ...
+    pub listen_backlog: u32,
     /// Time the peer has to answer our close frame, and then to close TCP. Default 5 s.
     pub close_timeout: Duration,
     /// Server pings on quiet WebSocket connections. Default `None` (no pings, no idle limit).
@@ -85,6 +98,8 @@ impl Default for Config {
             max_body: 1 << 20,
             max_connections: 10_000,
             handshake_timeout: Duration::from_secs(10),
+            message_timeout: Some(Duration::from_secs(60)),
+            listen_backlog: 1024,
             close_timeout: Duration::from_secs(5),
             keepalive: None,
             high_water: 1 << 20,

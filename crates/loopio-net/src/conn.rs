@@ -88,6 +88,9 @@ pub(crate) struct Conn {
     pub(crate) out_pos: usize,
     /// The one protocol deadline of the current state (handshake, keepalive, close, linger).
     pub(crate) deadline: Option<Instant>,
+    /// When the frame or fragmented message being received started
+    /// ([`Config::message_timeout`](crate::Config::message_timeout)); `None` between messages.
+    pub(crate) message_start: Option<Instant>,
     /// When bytes last arrived (keepalive).
     pub(crate) last_read: Instant,
     /// The code of the close frame we sent.
@@ -112,6 +115,10 @@ pub(crate) struct Flags {
     pub(crate) ping_outstanding: bool,
     /// Our FIN is sent.
     pub(crate) write_shut: bool,
+    /// A message-timeout timer is in the heap. When it fires it re-arms from `message_start`
+    /// if a message completed meanwhile, so a busy connection pushes at most one timer per
+    /// timeout period.
+    pub(crate) message_timer: bool,
 }
 
 impl Conn {
@@ -131,6 +138,7 @@ impl Conn {
             out: Vec::new(),
             out_pos: 0,
             deadline: None,
+            message_start: None,
             last_read: now,
             close_code: 0,
             flags: Flags::default(),

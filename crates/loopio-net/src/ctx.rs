@@ -317,6 +317,15 @@ impl Ctx {
         }
     }
 
+    /// Arms the connection's message-timeout timer (see `input::arm_message_deadline`).
+    pub(crate) fn set_message_deadline(&mut self, id: ConnId, at: Instant) {
+        if let Some(conn) = self.conn_mut(id) {
+            conn.flags.message_timer = true;
+            self.timers.push(at, TimerKey::Conn(id));
+            self.compact_timers();
+        }
+    }
+
     /// Drops stale heap entries once they outnumber live deadlines.
     fn compact_timers(&mut self) {
         if self.timers.len() <= 2 * (self.live + self.service_timers.len()) + 1024 {
@@ -326,7 +335,9 @@ impl Ctx {
         self.timers.retain(|at, key| match key {
             TimerKey::Conn(id) => slots.get(id.index as usize).is_some_and(|s| {
                 s.generation == id.generation
-                    && s.conn.as_ref().is_some_and(|c| c.deadline == Some(at))
+                    && s.conn.as_ref().is_some_and(|c| {
+                        c.deadline == Some(at) || c.flags.message_timer
+                    })
             }),
             TimerKey::Service(timer, _) => service.contains(&timer),
         });

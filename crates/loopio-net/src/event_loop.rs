@@ -93,9 +93,10 @@ impl<S: Service> EventLoop<S> {
         })
     }
 
-    /// Listens on `addr` (port 0 picks one); returns the bound address.
+    /// Listens on `addr` (port 0 picks one) with [`Config::listen_backlog`]; returns the bound
+    /// address.
     pub fn listen(&mut self, addr: SocketAddr) -> io::Result<SocketAddr> {
-        let mut listener = TcpListener::bind(addr)?;
+        let mut listener = bind(addr, self.ctx.config.listen_backlog)?;
         self.poll
             .registry()
             .register(&mut listener, LISTENER, Interest::READABLE)?;
@@ -364,11 +365,12 @@ impl<S: Service> EventLoop<S> {
                             .on_timer(&mut self.ctx, crate::TimerId(timer), data);
                     }
                 }
-                TimerKey::Conn(id) => {
-                    if self.ctx.conn(id).is_some_and(|c| c.deadline == Some(at)) {
-                        self.on_deadline(id);
-                    }
-                }
+                TimerKey::Conn(id) => match self.ctx.conn(id) {
+                    Some(c) if c.deadline == Some(at) => self.on_deadline(id),
+                    // Possibly a stale protocol deadline: the handler re-arms if early.
+                    Some(c) if c.flags.message_timer => self.on_message_deadline(id),
+                    _ => {}
+                },
             }
             self.deliver_notices();
         }
@@ -401,6 +403,30 @@ impl<S: Service> EventLoop<S> {
             State::Lingering => self.ctx.free(id.index),
             State::AwaitingResponse { .. } => {}
             _ => self.ctx.abort(id, CloseReason::Timeout),
+        }
+    }
+
+    /// A frame or fragmented message stayed incomplete for `Config::message_timeout`: the peer
+    /// is trickling (a slowloris after the upgrade). 1008, not 1002: every byte was valid, the
+    /// peer broke the server's policy on time, not the protocol (RFC 6455 §7.4.1).
+    fn on_message_deadline(&mut self, id: ConnId) {
+        let (Some(timeout), now) = (self.ctx.config.message_timeout, self.ctx.now) else {
+            return;
+        };
+        let Some(conn) = self.ctx.conn_mut(id) else {
+            return;
+        };
+        conn.flags.message_timer = false;
+        match conn.message_start {
+            Some(start) if conn.state == State::Open && start + timeout <= now => {
+                self.ctx
+                    .fail(id, CloseCode::POLICY_VIOLATION, CloseReason::Timeout);
+            }
+            // A message completed and another started since the timer was armed.
+            Some(start) if conn.state == State::Open => {
+                self.ctx.set_message_deadline(id, start + timeout)
+            }
+            _ => {}
         }
     }
 
@@ -499,6 +525,18 @@ impl<S> Drop for EventLoop<S> {
     fn drop(&mut self) {
         self.shared.stopped.store(true, Ordering::Release);
     }
+}
+
+/// A non-blocking listener with `backlog`: what `mio::net::TcpListener::bind` does (address
+/// reuse, so a restarted server binds at once), except that mio fixes the backlog at 128.
+fn bind(addr: SocketAddr, backlog: u32) -> io::Result<TcpListener> {
+    use socket2::{Domain, Socket, Type};
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, None)?;
+    socket.set_reuse_address(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(i32::try_from(backlog).unwrap_or(i32::MAX))?;
+    socket.set_nonblocking(true)?;
+    Ok(TcpListener::from_std(socket.into()))
 }
 
 /// Ignores the result of a command for a connection that may have closed meanwhile.

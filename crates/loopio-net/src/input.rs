@@ -332,6 +332,7 @@ fn read_frames<S: Service>(
     };
     ctx.trace_frames_in(id, data);
     let mut pos = 0;
+    let mut progress = false;
     while pos < data.len() {
         let Some(state) = ctx.conn(id).map(|c| c.state) else {
             return Step::Done;
@@ -348,6 +349,7 @@ fn read_frames<S: Service>(
             }
         };
         pos += decoded.consumed;
+        progress |= decoded.message.is_some();
         // §5.5.1: after sending a close frame we send no more data; messages that arrive
         // meanwhile are dropped, only the peer's close matters.
         match decoded.message {
@@ -369,5 +371,29 @@ fn read_frames<S: Service>(
             Some(_) => {}
         }
     }
+    arm_message_deadline(ctx, id, decoder.is_idle(), progress);
     Step::Done
+}
+
+/// Starts the [`Config::message_timeout`](crate::Config::message_timeout) clock when a read
+/// ends inside a frame or message, restarts it when a message completed meanwhile, and stops
+/// it when the decoder sits between messages.
+fn arm_message_deadline(ctx: &mut Ctx, id: ConnId, idle: bool, progress: bool) {
+    let Some(timeout) = ctx.config.message_timeout else {
+        return;
+    };
+    let now = ctx.now;
+    let Some(conn) = ctx.conn_mut(id) else {
+        return;
+    };
+    if idle || conn.state != State::Open {
+        conn.message_start = None;
+        return;
+    }
+    if progress || conn.message_start.is_none() {
+        conn.message_start = Some(now);
+    }
+    if !conn.flags.message_timer {
+        ctx.set_message_deadline(id, now + timeout);
+    }
 }
