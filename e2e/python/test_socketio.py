@@ -69,13 +69,15 @@ class Peer:
         """Also queues a reserved event (`connect_error`, `disconnect`), which `*` misses."""
         self.on(event, lambda *args: self._queue(namespace, event).put(args), namespace)
 
-    def connect(self, url=None, namespaces=("/",), **kwargs):
+    def connect(self, url=None, namespaces=("/",), wait=True, **kwargs):
+        """Connects; with `wait`, returns once every namespace has joined (and, in default
+        mode, once the client has upgraded), else right after the Engine.IO handshake."""
         transports = TRANSPORTS[MODE]
         if transports:
             kwargs["transports"] = transports
-        self.client.connect(url or DEMO, namespaces=list(namespaces), wait_timeout=WAIT,
-                            **kwargs)
-        if MODE == "default":
+        self.client.connect(url or DEMO, namespaces=list(namespaces), wait=wait,
+                            wait_timeout=WAIT, **kwargs)
+        if wait and MODE == "default":
             self.upgraded()
         return self
 
@@ -105,17 +107,39 @@ class Peer:
     def emit(self, event, data, namespace="/"):
         self.client.emit(event, data, namespace=namespace)
 
+    def close(self):
+        """Closes the Engine.IO session without waiting on python-engineio's polling race.
+
+        `Client.disconnect()` queues the Socket.IO DISCONNECTs and Engine.IO's CLOSE, then flips
+        the state that the write loop checks before each POST: when that loop is still POSTing
+        the DISCONNECTs, it exits without sending CLOSE, and `disconnect()` then waits for the
+        read loop's held GET until the server's next ping (pingInterval, 25 s). So cleanup waits
+        until the send queue is idle and closes Engine.IO alone (the server answers the held
+        GET with a noop), in a daemon thread given at most `WAIT` seconds."""
+        eio = self.client.eio
+        if eio.state != "connected":
+            return
+        outbox = eio.queue
+        with outbox.all_tasks_done:
+            outbox.all_tasks_done.wait_for(lambda: outbox.unfinished_tasks == 0, timeout=WAIT)
+        closer = threading.Thread(target=eio.disconnect, daemon=True)
+        closer.start()
+        closer.join(WAIT)
+
 
 OPEN = []  # peers of the running test, disconnected after it
 
 
 def close_all():
-    while OPEN:
-        peer = OPEN.pop()
-        try:
-            peer.client.disconnect()
-        except Exception:  # noqa: BLE001 - best-effort cleanup
-            pass
+    closers = [threading.Thread(target=peer.close, daemon=True) for peer in OPEN]
+    OPEN.clear()
+    for closer in closers:
+        closer.start()
+    for closer in closers:
+        closer.join(2 * WAIT)
+
+
+NOTES = []  # known client-side behaviours seen during the run, printed at the end
 
 
 def unique(tag):
@@ -147,10 +171,9 @@ def test_connect_admin_with_token():
 def test_admin_without_token_gets_connect_error():
     peer = Peer("intruder")
     peer.watch("/admin-alert", "connect_error")
-    try:
-        peer.connect(namespaces=["/admin-alert"])
-    except socketio.exceptions.ConnectionError:
-        pass  # "One or more namespaces failed to connect": expected
+    # Not `wait=True`: on a refusal that makes connect() call disconnect(), which in polling
+    # mode can hang on python-engineio's close race until the next ping (see Peer.close).
+    peer.connect(namespaces=["/admin-alert"], wait=False)
     (data,) = peer.expect("connect_error", "/admin-alert")
     assert isinstance(data, dict), data
     assert data.get("message") == "not authorized", data
@@ -161,10 +184,7 @@ def test_admin_without_token_gets_connect_error():
 def test_wrong_token_gets_connect_error():
     peer = Peer("intruder")
     peer.watch("/admin-alert", "connect_error")
-    try:
-        peer.connect(namespaces=["/admin-alert"], auth={"token": "guess"})
-    except socketio.exceptions.ConnectionError:
-        pass
+    peer.connect(namespaces=["/admin-alert"], auth={"token": "guess"}, wait=False)
     (data,) = peer.expect("connect_error", "/admin-alert")
     assert data.get("message") == "not authorized", data
 
@@ -297,9 +317,18 @@ def test_clean_disconnect():
     leaver = Peer("leaver")
     leaver.watch("/", "disconnect")
     leaver.connect(namespaces=["/", "/customer-chat"])
-    leaver.client.disconnect()
+    # `disconnect()` fires the event before it waits for its read loop, so it runs aside.
+    closer = threading.Thread(target=leaver.client.disconnect, daemon=True)
+    closer.start()
     (reason,) = leaver.expect("disconnect")
     assert reason == leaver.client.reason.CLIENT_DISCONNECT, reason
+    closer.join(WAIT)
+    if closer.is_alive():
+        # python-engineio's write-loop race (see Peer.close), polling only: the server got
+        # the DISCONNECTs but no CLOSE, so it holds the GET until its next ping.
+        assert MODE == "polling", "disconnect() did not return on a WebSocket"
+        NOTES.append("test_clean_disconnect: python-engineio's polling disconnect() skipped "
+                     "CLOSE (client race); it returns at the server's next ping")
     assert not leaver.client.connected
     # The server keeps serving the others: a broadcast still reaches the watcher alone.
     msg = {"user": "watcher", "text": unique("still here")}
@@ -353,6 +382,8 @@ def main():
             print("       " + detail.rstrip().replace("\n", "\n       "))
     if skipped:
         print(f"({skipped} skipped)")
+    for note in NOTES:
+        print(f"note: {note}")
     print(f"{passed} passed, {failed} failed", flush=True)
     # Daemon threads of a timed-out test must not keep the process alive.
     os._exit(1 if failed else 0)
