@@ -189,3 +189,15 @@ test('no page errors and both sockets still on WebSocket', { timeout: 30_000 }, 
       assert.equal(await user.page.evaluate(() => socket.io.engine.transport.name), 'websocket');
     }
   }));
+
+test('when one user closes the tab, the other keeps chatting', { timeout: 30_000 }, () =>
+  shotsOnFailure('other keeps chatting', async () => {
+    const { alice, bob } = users;
+    await bob.context.close(); // the browser closes Bob's WebSocket
+    delete users.bob;
+    const text = unique('still here');
+    await send(alice, 'Alice', text);
+    await shows(alice, 'Alice', text);
+    assert.equal(await alice.page.evaluate(() => socket.connected), true);
+    assert.deepEqual(alice.errors, []);
+  }));
