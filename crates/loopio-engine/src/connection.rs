@@ -218,6 +218,43 @@ impl Connection {
         self.state == State::Closed
     }
 
+    /// Bytes of message data queued in the session, not yet handed to a transport.
+    pub fn buffered_amount(&self) -> usize {
+        self.outbox.queued()
+    }
+
+    /// Whether a message sent now goes out without waiting behind queued packets: the session
+    /// is open and runs over WebSocket, holds a GET, or has nothing queued. A polling session
+    /// with no held GET and a non-empty queue is not writable (what `volatile` checks).
+    pub fn is_writable(&self) -> bool {
+        self.state == State::Open
+            && match self.transport {
+                Transport::WebSocket(_) | Transport::Polling(Some(_)) => true,
+                Transport::Polling(None) => self.outbox.is_empty(),
+                Transport::Gone => false,
+            }
+    }
+
+    /// The WebSocket a message may be framed on directly, instead of [`send`] then
+    /// [`poll_transmit`]: the session is open over WebSocket and nothing waits before it, so
+    /// `poll_transmit` would yield exactly that message next (`4` + text as a text frame,
+    /// bytes as a binary frame). Skips the session's queue and its copy.
+    ///
+    /// [`send`]: Connection::send
+    /// [`poll_transmit`]: Connection::poll_transmit
+    pub fn direct_ws(&self) -> Option<TransportId> {
+        match self.transport {
+            Transport::WebSocket(id)
+                if self.state == State::Open
+                    && self.outbox.is_empty()
+                    && self.control.is_empty() =>
+            {
+                Some(id)
+            }
+            _ => None,
+        }
+    }
+
     // ----- inputs -------------------------------------------------------------------------
 
     /// A GET for this session arrived (routed as [`crate::RequestKind::Poll`]): it is held
@@ -307,22 +344,69 @@ impl Connection {
 
     /// A complete WebSocket message arrived on `id` (text frames as `Data::Text`).
     pub fn handle_ws(&mut self, now: Instant, id: TransportId, data: Data<'_>) {
-        if self.transport == Transport::WebSocket(id) {
-            if data.len() > self.config.max_payload {
-                return self.finish(CloseReason::TransportError);
-            }
-            let mut scratch = Vec::new();
-            let packet = match data {
-                Data::Text(text) => Packet::decode(text.as_bytes(), &mut scratch),
-                Data::Binary(bytes) => Ok(Packet::message(Data::Binary(bytes))),
-            };
-            match packet {
-                Ok(packet) => self.on_packet(now, packet),
-                Err(_) => self.finish(CloseReason::ParseError),
-            }
-        } else if self.upgrade.probe() == Some(id) {
-            self.on_probe(data);
+        if let Some(data) = self.handle_ws_message(now, id, data) {
+            self.inbox.push_message(data);
         }
+    }
+
+    /// Like [`handle_ws`](Connection::handle_ws), but a message packet that would be the only
+    /// event waiting is handed back instead of queued, so the layer above reads it straight
+    /// from `data` (no copy). Give it to the layer above as if [`poll_event`] had yielded it,
+    /// then drain as after any input.
+    ///
+    /// [`poll_event`]: Connection::poll_event
+    ///
+    /// ```
+    /// # use std::time::Instant;
+    /// # use loopio_engine::{Config, Data, RequestHead, Route, Server, TransportId};
+    /// # let mut server = Server::new(Config::default(), [1; 32]);
+    /// # let head = RequestHead { method: "GET", path: "/engine.io/",
+    /// #     query: "EIO=4&transport=websocket", origin: None, upgrade: true, keep_alive: true,
+    /// #     content_type: None, access_control_request_headers: None };
+    /// # let Route::Incoming(incoming) = server.handle_request(&head, &mut Vec::new()) else {
+    /// #     panic!() };
+    /// let now = Instant::now();
+    /// let (_, mut session) = server.accept(now, incoming, TransportId(1));
+    /// let message = session.handle_ws_message(now, TransportId(1), Data::Text("4hi"));
+    /// assert_eq!(message, Some(Data::Text("hi")));
+    /// assert!(session.poll_event().is_none());
+    /// ```
+    pub fn handle_ws_message<'a>(
+        &mut self,
+        now: Instant,
+        id: TransportId,
+        data: Data<'a>,
+    ) -> Option<Data<'a>> {
+        if self.transport != Transport::WebSocket(id) {
+            if self.upgrade.probe() == Some(id) {
+                self.on_probe(data);
+            }
+            return None;
+        }
+        if data.len() > self.config.max_payload {
+            self.finish(CloseReason::TransportError);
+            return None;
+        }
+        // A message that would be the only event waiting goes straight back to the caller.
+        let deliver = self.state == State::Open && self.inbox.is_empty();
+        match data {
+            Data::Text(text) if deliver && text.starts_with('4') => {
+                return Some(Data::Text(&text[1..]));
+            }
+            Data::Binary(bytes) if deliver => return Some(Data::Binary(bytes)),
+            _ => {}
+        }
+        let mut scratch = Vec::new();
+        let packet = match data {
+            // The frame decoder already checked the UTF-8.
+            Data::Text(text) => Packet::decode_str(text, &mut scratch),
+            Data::Binary(bytes) => Ok(Packet::message(Data::Binary(bytes))),
+        };
+        match packet {
+            Ok(packet) => self.on_packet(now, packet),
+            Err(_) => self.finish(CloseReason::ParseError),
+        }
+        None
     }
 
     /// A transport the loop held for this session ended by itself (not after a

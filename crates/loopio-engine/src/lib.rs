@@ -40,12 +40,19 @@
 //!      or [`Connection::handle_post_too_large`] if the decoder hit the limit; `WebSocket` →
 //!      write the `101`, then [`Connection::handle_ws_open`]`(now, id)`.
 //! 2. **WebSocket message** (complete, text or binary; configure the frame decoder's message
-//!    limit to `max_payload`): [`Connection::handle_ws`]`(now, id, data)`.
+//!    limit to `max_payload`): [`Connection::handle_ws`]`(now, id, data)`, or
+//!    [`Connection::handle_ws_message`], which hands a message that would be the only waiting
+//!    event straight back (borrowing `data`, no copy) instead of queueing it.
 //! 3. **A held GET or a session's WebSocket ended by itself** (EOF, reset, close frame):
 //!    [`Connection::handle_transport_closed`]`(now, id, end)`. Not for transports the engine
 //!    told the loop to close, and not for POSTs.
 //! 4. **Timer**: when `now >= poll_timeout()`, call [`Connection::handle_timeout`]`(now)`.
-//! 5. **Commands** from the layer above: [`Connection::send`], [`Connection::close`].
+//! 5. **Commands** from the layer above: [`Connection::send`], [`Connection::close`]. When
+//!    [`Connection::direct_ws`] names a WebSocket, the loop may frame a message on it itself
+//!    (`4` + text, or the bytes) instead of `send`: nothing waits before it, so the bytes are
+//!    the ones `poll_transmit` would yield, without the session's queue and its copy.
+//!    [`Connection::is_writable`] and [`Connection::buffered_amount`] tell `volatile` sends
+//!    and back-pressure what is queued.
 //!
 //! After **every** input or command on a connection, drain in this order:
 //!

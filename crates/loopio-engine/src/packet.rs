@@ -195,6 +195,25 @@ impl<'a> Packet<'a> {
         Ok(Packet::text(kind, text))
     }
 
+    /// [`Packet::decode`] for text already known to be UTF-8 (a WebSocket text frame): the
+    /// same result without checking the UTF-8 again.
+    ///
+    /// ```
+    /// use loopio_engine::{Packet, PacketType};
+    /// let mut scratch = Vec::new();
+    /// let packet = Packet::decode_str("4héllo", &mut scratch).unwrap();
+    /// assert_eq!(packet, Packet::text(PacketType::Message, "héllo"));
+    /// ```
+    pub fn decode_str(text: &'a str, scratch: &'a mut Vec<u8>) -> Result<Packet<'a>, PacketError> {
+        let first = *text.as_bytes().first().ok_or(PacketError::Empty)?;
+        if first == b'b' {
+            return Packet::decode(text.as_bytes(), scratch);
+        }
+        let kind = PacketType::from_digit(first).ok_or(PacketError::UnknownType(first))?;
+        // The first byte is an ASCII digit, so the rest starts on a char boundary.
+        Ok(Packet::text(kind, &text[1..]))
+    }
+
     /// Bytes [`Packet::encode_polling`] appends.
     pub fn polling_len(&self) -> usize {
         match self.data {

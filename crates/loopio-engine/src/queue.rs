@@ -48,6 +48,11 @@ impl Outbox {
         self.entries.is_empty()
     }
 
+    /// Bytes of packet data waiting.
+    pub(crate) fn queued(&self) -> usize {
+        self.bytes.len() - self.read
+    }
+
     /// The oldest packet.
     pub(crate) fn front(&self) -> Option<Packet<'_>> {
         let entry = self.entries.front()?;
@@ -122,6 +127,10 @@ impl Inbox {
                 self.entries.push_back(Incoming::Binary(bytes.len()));
             }
         }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.entries.is_empty()
     }
 
     pub(crate) fn push(&mut self, event: Incoming) {
