@@ -70,12 +70,26 @@ fn expected_args(values: &[Value]) -> Value {
     }
 }
 
+/// serde_json errors for grammatical JSON that a `Value` cannot represent.
+fn is_unrepresentable(error: &serde_json::Error) -> bool {
+    let text = error.to_string();
+    [
+        "number out of range",
+        "lone leading surrogate",
+        "unexpected end of hex escape",
+        "invalid unicode code point",
+    ]
+    .iter()
+    .any(|prefix| text.starts_with(prefix))
+}
+
 fn check_args(payload: &str) {
     let parsed: Option<Vec<Value>> = match serde_json::from_str::<Value>(payload) {
         Ok(Value::Array(items)) => Some(items),
-        // `1e999` is valid JSON grammar that `Value` (f64) cannot hold, while the scan keeps
-        // numbers as raw text: only decoding fails then (a HandlerFailed event, not a refusal).
-        Err(error) if error.to_string().starts_with("number out of range") => {
+        // `1e999` and a lone surrogate escape `"\uDDDD"` are valid JSON grammar (and JavaScript
+        // takes them) that `Value` cannot hold, while the scan keeps values as raw text: only
+        // decoding fails then (a HandlerFailed event, not a refusal).
+        Err(error) if is_unrepresentable(&error) => {
             if let Ok((_, args)) = Args::scan_event(payload) {
                 let _ = args.decode::<Value>();
             }
