@@ -114,6 +114,23 @@ impl Ctx {
         self.send_data(conn, OpCode::Binary, bytes)
     }
 
+    /// Queues one text message made of `parts` in order (a protocol prefix and a shared
+    /// payload, say): one frame, each part copied once into the out buffer, no joined copy.
+    ///
+    /// ```no_run
+    /// # use loopio_net::{ConnId, Ctx};
+    /// fn engine_message(ctx: &mut Ctx, conn: ConnId, text: &str) {
+    ///     let _ = ctx.send_text_parts(conn, &["4", text]); // frames "4" + text
+    /// }
+    /// # let _ = engine_message;
+    /// ```
+    pub fn send_text_parts(&mut self, conn: ConnId, parts: &[&str]) -> Result<(), SendError> {
+        match self.conn(conn).ok_or(SendError::Gone)?.state {
+            State::Open => self.write_frame_parts(conn, OpCode::Text, parts),
+            _ => Err(SendError::WrongState),
+        }
+    }
+
     /// Queues a ping (payload at most 125 bytes, longer is cut).
     pub fn send_ping(&mut self, conn: ConnId, payload: &[u8]) -> Result<(), SendError> {
         self.send_data(conn, OpCode::Ping, &payload[..payload.len().min(125)])
@@ -335,9 +352,9 @@ impl Ctx {
         self.timers.retain(|at, key| match key {
             TimerKey::Conn(id) => slots.get(id.index as usize).is_some_and(|s| {
                 s.generation == id.generation
-                    && s.conn.as_ref().is_some_and(|c| {
-                        c.deadline == Some(at) || c.flags.message_timer
-                    })
+                    && s.conn
+                        .as_ref()
+                        .is_some_and(|c| c.deadline == Some(at) || c.flags.message_timer)
             }),
             TimerKey::Service(timer, _) => service.contains(&timer),
         });
@@ -402,6 +419,34 @@ impl Ctx {
         }
         let conn = self.conn_at(id.index);
         loopio_frame::encode_frame(&mut conn.out, opcode, true, payload, mask);
+        self.after_write(id.index);
+        Ok(())
+    }
+
+    /// [`Ctx::write_frame`] for a payload given in parts (a data opcode, FIN set).
+    fn write_frame_parts(
+        &mut self,
+        id: ConnId,
+        opcode: OpCode,
+        parts: &[&str],
+    ) -> Result<(), SendError> {
+        let len: usize = parts.iter().map(|part| part.len()).sum();
+        self.reserve(id, len + 14)?;
+        let mask = self.mask_for(id)?;
+        let trace = self.trace;
+        let conn = self.conn_at(id.index);
+        loopio_frame::encode_header(&mut conn.out, opcode, true, len as u64, mask);
+        let start = conn.out.len();
+        for part in parts {
+            conn.out.extend_from_slice(part.as_bytes());
+        }
+        if trace {
+            let payload = conn.out[start..].to_vec();
+            trace::frame_out(id, opcode, true, &payload, mask);
+        }
+        if let Some(key) = mask {
+            loopio_frame::apply_mask(&mut conn.out[start..], key, 0);
+        }
         self.after_write(id.index);
         Ok(())
     }

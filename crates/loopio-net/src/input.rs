@@ -155,9 +155,23 @@ fn on_request<S: Service>(
             }));
             ctx.conn_at(id.index).state = State::ReadingBody;
         }
-        Err(err) => {
-            refuse(ctx, id, err.status());
-        }
+        Err(err) => refuse_body(svc, ctx, id, &request, err.status()),
+    }
+}
+
+/// A request whose body will not be read: the service may answer it, else a plain `status`;
+/// either way the connection closes (the unread body cannot be skipped).
+fn refuse_body<S: Service>(svc: &mut S, ctx: &mut Ctx, id: ConnId, request: &Request, status: u16) {
+    {
+        let conn = ctx.conn_at(id.index);
+        conn.flags.seen = true;
+        conn.state = State::AwaitingResponse { keep_alive: false };
+    }
+    ctx.set_deadline(id, None);
+    // Whatever the service says, an unanswered request gets the plain status.
+    let _answered = svc.on_body_refused(ctx, id, request, status);
+    if let Some(State::AwaitingResponse { .. }) = ctx.conn(id).map(|c| c.state) {
+        refuse(ctx, id, status);
     }
 }
 
@@ -242,7 +256,13 @@ fn read_body<S: Service>(
             dispatch_http(svc, ctx, id, input, &request, &body);
             Step::Continue(used)
         }
-        Err(err) => refuse(ctx, id, err.status()),
+        Err(err) => {
+            let Input::Body(refused) = std::mem::replace(input, Input::Head(Vec::new())) else {
+                unreachable!("matched Input::Body above")
+            };
+            refuse_body(svc, ctx, id, &refused.request, err.status());
+            Step::Done
+        }
     }
 }
 

@@ -304,6 +304,32 @@ pub trait Service {
         HttpReply::Respond(Response::new(404))
     }
 
+    /// The body of `request` was refused before it was read: over [`Config::max_body`]
+    /// (`status` 413) or malformed (400). The connection is closed after the answer, since
+    /// the rest of the body cannot be skipped. Answer it yourself (e.g. with
+    /// [`Ctx::respond_raw`], CORS headers included) and return `true`; otherwise, or
+    /// by default, the loop answers a plain `status`.
+    ///
+    /// [`Config::max_body`]: crate::Config::max_body
+    ///
+    /// ```no_run
+    /// use loopio_net::{ConnId, Ctx, Request, Response};
+    /// fn on_body_refused(ctx: &mut Ctx, conn: ConnId, _: &Request, status: u16) -> bool {
+    ///     ctx.respond(conn, Response::new(status).with_header("X-Why", "too big")).is_ok()
+    /// }
+    /// # let _ = on_body_refused;
+    /// ```
+    fn on_body_refused(
+        &mut self,
+        ctx: &mut Ctx,
+        conn: ConnId,
+        request: &Request,
+        status: u16,
+    ) -> bool {
+        let _ = (ctx, conn, request, status);
+        false
+    }
+
     /// A connection the service has seen (opened, or sent an HTTP request) ended. `conn` is
     /// invalid from now on.
     fn on_close(&mut self, ctx: &mut Ctx, conn: ConnId, reason: &CloseReason) {

@@ -186,3 +186,33 @@ fn accepting_pauses_at_the_connection_limit() {
     assert!(read_head(&mut second).starts_with("HTTP/1.1 101"));
     server.stop();
 }
+
+/// A body over `max_body`: the service's `on_body_refused` answers it (here with a header of
+/// its own), or the loop answers a plain 413; either way the connection closes.
+#[test]
+fn refused_body_goes_to_the_service_then_closes() {
+    let config = Config {
+        max_body: 16,
+        ..Config::default()
+    };
+    let server = Server::start(config);
+    for (path, custom) in [("/custom", true), ("/echo", false)] {
+        let mut stream = connect(server.addr);
+        let request = format!("POST {path} HTTP/1.1\r\nHost: x\r\nContent-Length: 17\r\n\r\n");
+        stream.write_all(request.as_bytes()).unwrap();
+        let (head, _) = read_response(&mut stream);
+        assert!(head.starts_with("HTTP/1.1 413"), "{head}");
+        assert_eq!(head.contains("X-Refused: custom"), custom, "{head}");
+        expect_eof(&mut stream);
+    }
+    // Chunked: the limit is hit while reading.
+    let mut stream = connect(server.addr);
+    let request = "POST /custom HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n\
+                   20\r\n0123456789abcdef0123456789abcdef\r\n";
+    stream.write_all(request.as_bytes()).unwrap();
+    let (head, _) = read_response(&mut stream);
+    assert!(head.starts_with("HTTP/1.1 413"), "{head}");
+    assert!(head.contains("X-Refused: custom"), "{head}");
+    expect_eof(&mut stream);
+    server.stop();
+}

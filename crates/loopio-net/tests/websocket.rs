@@ -20,6 +20,16 @@ fn echoes_text_and_binary() {
     server.stop();
 }
 
+/// `send_text_parts` frames its parts as one message.
+#[test]
+fn text_parts_are_one_frame() {
+    let server = Server::start(Config::default());
+    let mut ws = open_ws(server.addr);
+    ws.write_all(&frame(true, 0x1, b"parts")).unwrap();
+    assert_eq!(read_frame(&mut ws), (true, 0x1, b"4parts".to_vec()));
+    server.stop();
+}
+
 #[test]
 fn frames_pipelined_with_the_upgrade_are_not_lost() {
     let server = Server::start(Config::default());

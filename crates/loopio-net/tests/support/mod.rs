@@ -47,6 +47,9 @@ impl Service for Scripted {
                     }
                 }
             }
+            Data::Text("parts") => {
+                let _ = ctx.send_text_parts(conn, &["4", "pa", "", "rts"]);
+            }
             Data::Text(text) => {
                 let _ = self.seen.send(Seen::Message(conn, text.to_owned()));
                 let _ = ctx.send_text(conn, text);
@@ -74,6 +77,20 @@ impl Service for Scripted {
             "/echo" => HttpReply::Respond(Response::new(200).with_body(body.to_vec())),
             _ => HttpReply::Respond(Response::new(404)),
         }
+    }
+
+    fn on_body_refused(
+        &mut self,
+        ctx: &mut Ctx,
+        conn: ConnId,
+        request: &Request,
+        status: u16,
+    ) -> bool {
+        if request.path != "/custom" {
+            return false;
+        }
+        let response = Response::new(status).with_header("X-Refused", "custom");
+        ctx.respond(conn, response).is_ok()
     }
 
     fn on_timer(&mut self, ctx: &mut Ctx, _timer: loopio_net::TimerId, _data: u64) {
