@@ -163,10 +163,11 @@ fn slowloris_connections_end_at_the_handshake_timeout_while_others_are_served() 
         mib(rss_before),
         mib(rss_peak.saturating_sub(rss_before)),
     );
-    // The server's clock starts at accept; the client's at `connect`. With `listen(128)` (mio's
-    // backlog) a burst of replacements can overflow the accept queue, and the kernel then
-    // completes the connection only after a 1 s SYN-ACK retransmission. So: the median is
-    // held tight, the worst case allows one retransmission plus loop lag on a loaded box.
+    // The server's clock starts at accept; the client's at `connect`. With mio's old fixed
+    // `listen(128)` a burst of replacements could overflow the accept queue, and the kernel
+    // then completed the connection only after a 1 s SYN-ACK retransmission; the default
+    // `listen_backlog` is now 1 024 (`net_backlog`). The median is held tight; the worst case
+    // still allows one retransmission plus loop lag on a loaded box.
     assert!(
         shortest >= HANDSHAKE_TIMEOUT - Duration::from_millis(50),
         "{shortest:?}"
