@@ -95,7 +95,8 @@ class Peer:
         try:
             return self._queue(namespace, event).get(timeout=timeout)
         except queue.Empty:
-            raise AssertionError(f"{self.name}: no {event!r} on {namespace} within {timeout}s")
+            raise AssertionError(
+                f"{self.name}: no {event!r} on {namespace} within {timeout}s") from None
 
     def received(self, event, namespace="/"):
         """Everything queued so far for `event` (without waiting)."""
