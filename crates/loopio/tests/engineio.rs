@@ -39,13 +39,17 @@ impl Handler for Echo {
 /// Starts an echo server on its own thread (it runs until the test process ends); returns its
 /// address and the close reasons its handler sees.
 fn server() -> (SocketAddr, mpsc::Receiver<String>) {
+    server_with(Config {
+        max_payload: 1_000,
+        ..Config::default()
+    })
+}
+
+/// [`server`] with other settings.
+fn server_with(config: Config) -> (SocketAddr, mpsc::Receiver<String>) {
     let (tx, rx) = mpsc::channel();
     let (closed, closes) = mpsc::channel();
     std::thread::spawn(move || {
-        let config = Config {
-            max_payload: 1_000,
-            ..Config::default()
-        };
         let mut event_loop = engineio::event_loop(config, Echo { closed }).expect("event loop");
         let addr = event_loop.listen("127.0.0.1:0".parse().unwrap());
         tx.send(addr.expect("bind 127.0.0.1:0")).unwrap();
@@ -191,6 +195,47 @@ fn errors_oversized_posts_and_other_paths() {
     let query = format!("/engine.io/?EIO=4&transport=polling&sid={}", sid_of(&open));
     let big = [b'4'; 1_001];
     assert_eq!(client.request("POST", &query, &big).0, 413);
+}
+
+/// A POST over `max_payload` is answered 413 by the session (with its CORS headers), the
+/// TCP connection closes, and the session ends with "transport error", as the official server.
+#[test]
+fn oversized_post_closes_the_session() {
+    let config = Config {
+        max_payload: 1_000,
+        cors: engineio::Cors {
+            origins: engineio::AllowedOrigins::Any,
+            credentials: false,
+        },
+        ..Config::default()
+    };
+    let (addr, closes) = server_with(config);
+    let mut client = Client::connect(addr);
+    let (_, open) = client.request("GET", "/engine.io/?EIO=4&transport=polling", b"");
+    let query = format!("/engine.io/?EIO=4&transport=polling&sid={}", sid_of(&open));
+
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let head = format!(
+        "POST {query} HTTP/1.1\r\nHost: test\r\nOrigin: http://page.test\r\n\
+         Content-Type: text/plain;charset=UTF-8\r\nContent-Length: 1001\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).unwrap();
+    let mut response = String::new();
+    // The server answers and closes without reading the body.
+    stream.read_to_string(&mut response).unwrap();
+    assert!(response.starts_with("HTTP/1.1 413"), "{response}");
+    assert!(
+        response.contains("Access-Control-Allow-Origin: *"),
+        "{response}"
+    );
+    let reason = closes.recv_timeout(Duration::from_secs(10)).unwrap();
+    assert_eq!(reason, "transport error");
+    let (status, body) = client.request("GET", &query, b"");
+    assert_eq!(status, 400);
+    assert_eq!(body, r#"{"code":1,"message":"Session ID unknown"}"#);
 }
 
 /// Some HTTP clients send `Content-Length: 0` on GETs and empty POSTs; the request must be

@@ -2,12 +2,14 @@
 //! connections, one loop timer per session, and the TCP connection ↔ session map.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasher, Hasher};
+use std::net::SocketAddr;
 use std::time::Instant;
 
 use loopio_engine::{
     Connection, Server, SessionHandle, Trace, TransmitKind, TransportEnd, TransportId,
 };
-use loopio_net::{ConnId, Ctx, TimerId};
+use loopio_net::{ConnId, Ctx, Request, TimerId};
 
 use super::SessionId;
 
@@ -32,6 +34,48 @@ struct Slot {
     session: Option<Session>,
 }
 
+/// The handshake of the session whose `on_open` runs (see [`super::Sessions::handshake`]).
+#[derive(Debug)]
+pub(crate) struct Opening {
+    pub(crate) session: SessionId,
+    pub(crate) request: Request,
+    pub(crate) peer: Option<SocketAddr>,
+    pub(crate) time: Instant,
+}
+
+/// `HashMap` hashing for [`ConnId`] keys: they are loop-chosen small numbers, not peer input,
+/// so a multiply is enough (SipHash was a visible share of each message's cost).
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct ConnHash;
+
+#[derive(Debug, Default)]
+pub(crate) struct ConnHasher(u64);
+
+impl BuildHasher for ConnHash {
+    type Hasher = ConnHasher;
+    fn build_hasher(&self) -> ConnHasher {
+        ConnHasher(0)
+    }
+}
+
+impl Hasher for ConnHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.write_u64(u64::from(byte));
+        }
+    }
+    fn write_u32(&mut self, value: u32) {
+        self.write_u64(u64::from(value));
+    }
+    fn write_u64(&mut self, value: u64) {
+        // Fx-style mixing; the high bits (hashbrown's control bytes) get the variation.
+        self.0 = (self.0.rotate_left(5) ^ value).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
 /// Everything the Engine.IO service owns besides the handler.
 #[derive(Debug)]
 pub(crate) struct Core {
@@ -40,9 +84,11 @@ pub(crate) struct Core {
     slots: Vec<Slot>,
     /// TCP connections the engine holds for a session: held GETs, the WebSocket, the probe.
     /// POSTs are answered within the call that delivers them and never appear here.
-    transports: HashMap<ConnId, SessionId>,
+    transports: HashMap<ConnId, SessionId, ConnHash>,
     /// Sessions commanded by the handler whose outputs are not drained yet.
     pub(crate) dirty: Vec<SessionId>,
+    /// The handshake of the session being opened, while its `on_open` runs.
+    pub(crate) opening: Option<Opening>,
     /// Response bytes from the engine, reused.
     pub(crate) out: Vec<u8>,
     pub(crate) trace: bool,
@@ -53,7 +99,8 @@ impl Core {
         Core {
             server,
             slots: Vec::new(),
-            transports: HashMap::new(),
+            transports: HashMap::default(),
+            opening: None,
             dirty: Vec::new(),
             out: Vec::new(),
             trace,

@@ -42,6 +42,7 @@ mod core;
 mod service;
 
 use std::fmt;
+use std::net::SocketAddr;
 use std::time::Instant;
 
 use loopio_net::{ConnId, Ctx, HttpReply, Request, Response, TimerId};
@@ -53,6 +54,7 @@ pub use loopio_engine::{
 pub use service::{event_loop, EngineService};
 
 use self::core::{Core, SESSION_TIMER};
+use loopio_engine::Packet;
 
 /// Names one Engine.IO session on this loop. A stale id (its session ended) names nothing:
 /// commands on it fail with [`SendError::Closed`].
@@ -67,6 +69,35 @@ use self::core::{Core, SESSION_TIMER};
 pub struct SessionId {
     index: u32,
     generation: u32,
+}
+
+impl SessionId {
+    /// The id as one number, e.g. to key a layer above's own table (generation in the high
+    /// half, so ids of ended sessions are not reused soon).
+    pub fn to_bits(self) -> u64 {
+        u64::from(self.generation) << 32 | u64::from(self.index)
+    }
+
+    /// The id [`SessionId::to_bits`] returned; a made-up number names no live session.
+    pub fn from_bits(bits: u64) -> SessionId {
+        SessionId {
+            index: bits as u32,
+            generation: (bits >> 32) as u32,
+        }
+    }
+}
+
+/// The request that opened a session, from [`Sessions::handshake`] during
+/// [`Handler::on_open`]: what `allowRequest` saw, plus the peer and the time.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct Handshake<'a> {
+    /// The handshake request (`GET <path>?EIO=4&transport=…`): headers, raw query.
+    pub request: &'a Request,
+    /// The peer of its TCP connection.
+    pub peer: Option<SocketAddr>,
+    /// When it arrived (the loop turn's time).
+    pub time: Instant,
 }
 
 impl fmt::Display for SessionId {
@@ -186,15 +217,82 @@ pub struct Sessions<'a> {
 }
 
 impl Sessions<'_> {
-    /// Queues a message: text as a `4…` packet, binary as binary. The data is copied once.
+    /// Sends a message: text as a `4…` packet, binary as binary. The data is copied once:
+    /// straight into the WebSocket's out buffer when the session is upgraded and nothing
+    /// waits before it, else into the session's queue. So a message shared by many sessions
+    /// (a broadcast) is encoded once and copied once per recipient.
     ///
     /// Fails with [`SendError::Closed`] when the session is closing or gone, and
-    /// [`SendError::BufferFull`] past [`Config::max_buffered`] queued bytes.
+    /// [`SendError::BufferFull`] past [`Config::max_buffered`] queued bytes (or the loop's
+    /// `max_buffered` for its WebSocket).
     pub fn send(&mut self, session: SessionId, data: Data<'_>) -> Result<(), SendError> {
+        let trace = self.core.trace;
+        let live = self.core.get_mut(session).ok_or(SendError::Closed)?;
+        if let Some(to) = live.engine.direct_ws() {
+            let conn = ConnId::from_bits(to.0);
+            if trace {
+                let sid = live.engine.sid();
+                eprintln!("eio {sid} websocket {conn} -> {}", Packet::message(data));
+            }
+            let sent = match data {
+                Data::Text(text) => self.ctx.send_text_parts(conn, &["4", text]),
+                Data::Binary(bytes) => self.ctx.send_binary(conn, bytes),
+            };
+            match sent {
+                Ok(()) => return Ok(()),
+                Err(loopio_net::SendError::Full) => return Err(SendError::BufferFull),
+                // The WebSocket is closing; the engine hears of it soon. Queue as before.
+                Err(_) => {}
+            }
+        }
         let engine = &mut self.core.get_mut(session).ok_or(SendError::Closed)?.engine;
         engine.send(data)?;
         self.core.dirty.push(session);
         Ok(())
+    }
+
+    /// Whether a message sent now goes out without waiting: over WebSocket, the socket is
+    /// below the loop's high-water mark and nothing is queued before it; over polling, a GET
+    /// is held or nothing is queued. What `volatile` sends check.
+    pub fn is_writable(&self, session: SessionId) -> bool {
+        let Some(live) = self.core.get(session) else {
+            return false;
+        };
+        match (live.engine.transport(), live.engine.direct_ws()) {
+            (Some(TransportKind::WebSocket), Some(to)) => {
+                self.ctx.is_writable(ConnId::from_bits(to.0))
+            }
+            (Some(TransportKind::WebSocket), None) => false,
+            _ => live.engine.is_writable(),
+        }
+    }
+
+    /// Bytes sent to the session and not yet written to its socket: its queue plus, over
+    /// WebSocket, the connection's unsent output (back-pressure, like `bufferedAmount`).
+    pub fn buffered_amount(&self, session: SessionId) -> usize {
+        let Some(live) = self.core.get(session) else {
+            return 0;
+        };
+        let socket = live
+            .engine
+            .direct_ws()
+            .map_or(0, |to| self.ctx.buffered_amount(ConnId::from_bits(to.0)));
+        live.engine.buffered_amount() + socket
+    }
+
+    /// The request that opened `session`, with its peer and time: available while
+    /// [`Handler::on_open`] runs for it (idle sessions do not keep their handshake).
+    pub fn handshake(&self, session: SessionId) -> Option<Handshake<'_>> {
+        let opening = self
+            .core
+            .opening
+            .as_ref()
+            .filter(|o| o.session == session)?;
+        Some(Handshake {
+            request: &opening.request,
+            peer: opening.peer,
+            time: opening.time,
+        })
     }
 
     /// Closes the session after its queued packets ("forced close"); `on_close` follows.

@@ -12,14 +12,14 @@ use loopio_net::{
     ConnId, Ctx, EventLoop, HttpReply, Request, Service, TimerId, Upgrade, UpgradeReply,
 };
 
-use super::core::{transport_of, Core, SESSION_TIMER};
+use super::core::{transport_of, Core, Opening, SESSION_TIMER};
 use super::{Handler, SessionId, Sessions};
 
 /// A WebSocket whose `101` is being written; the engine learns of it in `on_open`.
 #[derive(Debug)]
 enum Pending {
-    /// A handshake over WebSocket (no sid yet).
-    Open(Incoming),
+    /// A handshake over WebSocket (no sid yet), and its request for [`Sessions::handshake`].
+    Open(Incoming, Box<Request>),
     /// The upgrade probe of a polling session.
     Probe(SessionId),
 }
@@ -152,10 +152,41 @@ impl<H: Handler> EngineService<H> {
         ctx: &mut Ctx,
         command: impl FnOnce(&mut Sessions<'_>) -> R,
     ) -> R {
-        let result = command(&mut Sessions {
-            core: &mut self.core,
-            ctx,
-        });
+        self.with_handler(ctx, |_, sessions| command(sessions))
+    }
+
+    /// Like [`EngineService::with_sessions`], with the handler too: runs a command from
+    /// another thread (a [`Handle::run`](loopio_net::Handle::run) job) against the layer
+    /// above and the sessions at once, in this loop turn; outputs are drained when `command`
+    /// returns.
+    ///
+    /// ```no_run
+    /// # use loopio::engineio::{Data, EngineService, Handler, SessionId, Sessions};
+    /// # struct Chat { members: Vec<SessionId> }
+    /// # impl Handler for Chat {
+    /// #     fn on_message(&mut self, _: &mut Sessions<'_>, _: SessionId, _: Data<'_>) {}
+    /// # }
+    /// fn announce(service: &mut EngineService<Chat>, ctx: &mut loopio::net::Ctx, text: &str) {
+    ///     service.with_handler(ctx, |chat, sessions| {
+    ///         for &member in &chat.members {
+    ///             let _ = sessions.send(member, Data::Text(text));
+    ///         }
+    ///     });
+    /// }
+    /// # let _ = announce;
+    /// ```
+    pub fn with_handler<R>(
+        &mut self,
+        ctx: &mut Ctx,
+        command: impl FnOnce(&mut H, &mut Sessions<'_>) -> R,
+    ) -> R {
+        let result = command(
+            &mut self.handler,
+            &mut Sessions {
+                core: &mut self.core,
+                ctx,
+            },
+        );
         self.drain_dirty(ctx);
         result
     }
@@ -217,7 +248,7 @@ impl<H: Handler> EngineService<H> {
     // ----- inputs -------------------------------------------------------------------------
 
     /// Accepts a handshake on `conn` (the GET, or the WebSocket that just got its `101`).
-    fn open(&mut self, ctx: &mut Ctx, conn: ConnId, incoming: Incoming) {
+    fn open(&mut self, ctx: &mut Ctx, conn: ConnId, incoming: Incoming, request: Request) {
         let (handle, engine) = self
             .core
             .server
@@ -227,11 +258,18 @@ impl<H: Handler> EngineService<H> {
         }
         let id = self.core.insert(handle, engine);
         self.core.hold(conn, id);
+        self.core.opening = Some(Opening {
+            session: id,
+            request,
+            peer: ctx.peer_addr(conn),
+            time: ctx.now(),
+        });
         let mut sessions = Sessions {
             core: &mut self.core,
             ctx,
         };
         self.handler.on_open(&mut sessions, id);
+        self.core.opening = None;
         self.run(ctx, id);
     }
 
@@ -319,7 +357,7 @@ impl<H: Handler> Service for EngineService<H> {
                 None
             }
             Route::Incoming(incoming) if self.handler.allow_request(request) => {
-                Some(Pending::Open(incoming))
+                Some(Pending::Open(incoming, Box::new(request.clone())))
             }
             Route::Incoming(incoming) => {
                 let _ = self.core.server.reject(incoming, &mut out);
@@ -346,7 +384,7 @@ impl<H: Handler> Service for EngineService<H> {
             return;
         }
         match pending {
-            Pending::Open(incoming) => self.open(ctx, conn, incoming),
+            Pending::Open(incoming, request) => self.open(ctx, conn, incoming, *request),
             Pending::Probe(id) => {
                 let now = ctx.now();
                 let trace = self.core.trace;
@@ -381,8 +419,57 @@ impl<H: Handler> Service for EngineService<H> {
             let sid = session.engine.sid();
             eprintln!("eio {sid} websocket {conn} <- {}", Trace::ws(data));
         }
-        session.engine.handle_ws(now, transport_of(conn), data);
+        // A lone message goes to the handler straight from the loop's read buffer.
+        if let Some(data) = session
+            .engine
+            .handle_ws_message(now, transport_of(conn), data)
+        {
+            let mut sessions = Sessions {
+                core: &mut self.core,
+                ctx,
+            };
+            self.handler.on_message(&mut sessions, id, data);
+        }
         self.run(ctx, id);
+    }
+
+    fn on_body_refused(
+        &mut self,
+        ctx: &mut Ctx,
+        conn: ConnId,
+        request: &Request,
+        status: u16,
+    ) -> bool {
+        let head = RequestHead::from_request(request);
+        let mut out = std::mem::take(&mut self.core.out);
+        out.clear();
+        let route = self.core.server.handle_request(&head, &mut out);
+        self.core.out = out;
+        let Route::Session(handle, session_request) = route else {
+            // Not a session's POST: the loop answers the plain status.
+            return false;
+        };
+        let Some(id) = self.core.id_of(handle) else {
+            return false;
+        };
+        if status != 413 || session_request.kind() != RequestKind::Post {
+            return false;
+        }
+        let now = ctx.now();
+        let trace = self.core.trace;
+        if let Some(session) = self.core.get_mut(id) {
+            if trace {
+                eprintln!(
+                    "eio {} polling {conn} <- POST over maxPayload",
+                    session.engine.sid()
+                );
+            }
+            session
+                .engine
+                .handle_post_too_large(now, transport_of(conn), &session_request);
+        }
+        self.run(ctx, id);
+        true
     }
 
     fn on_http(
@@ -405,7 +492,7 @@ impl<H: Handler> Service for EngineService<H> {
             }
             Route::Incoming(incoming) if self.handler.allow_request(request) => {
                 self.core.out = out;
-                self.open(ctx, conn, incoming);
+                self.open(ctx, conn, incoming, request.clone());
                 return HttpReply::Hold;
             }
             Route::Incoming(incoming) => {

@@ -42,8 +42,11 @@
 //! event="chat message" ack=3 {"user":"Yoon"}`), after the Engine.IO and frame lines.
 //!
 //! Differences from the `socket.io` 4.x server are listed in `loopio_socket`'s crate docs.
-//! Here, `volatile` messages are dropped when the session's WebSocket is past the loop's
-//! high-water mark; a polling transport is taken as writable.
+//! Here, `volatile` messages are dropped when [`Sessions::is_writable`] says no: the session's
+//! WebSocket is past the loop's high-water mark, or a polling session holds no GET and has
+//! packets queued.
+//!
+//! [`Sessions::is_writable`]: crate::engineio::Sessions::is_writable
 
 mod glue;
 mod handle;

@@ -1,6 +1,6 @@
-//! [`SocketIoService`]: the loop's [`Service`], wrapping the Engine.IO service to note what
-//! the Socket.IO layer needs that Engine.IO callbacks do not carry (the peer address, the
-//! WebSocket a message came on, the time), and to serve the browser client bundle.
+//! [`SocketIoService`]: the loop's [`Service`], wrapping the Engine.IO service to serve the
+//! browser client bundle before the Engine.IO path sees it (as socket.io's `serveClient`:
+//! `<path>socket.io.js` lies under the Engine.IO path, which matches by prefix).
 
 use loopio_net::{
     CloseReason, ConnId, Ctx, Data, HttpReply, Request, Response, Service, TimerId, Upgrade,
@@ -44,17 +44,8 @@ impl SocketIoService {
     /// Runs a command built on another thread, in this loop turn, after the commands queued
     /// before it.
     pub fn execute(&mut self, ctx: &mut Ctx, command: Command) {
-        if self.glue().queue(command) {
-            self.engine.with_sessions(ctx, Glue::arm_commands);
-        }
-    }
-
-    /// Records the facts of the connection being handled before the engine sees it.
-    fn arrive(&mut self, ctx: &mut Ctx, conn: ConnId, ws: bool) {
-        let arrival = &mut self.engine.handler_mut().arrival;
-        arrival.now = Some(ctx.now());
-        arrival.peer = ctx.peer_addr(conn);
-        arrival.ws = ws.then_some(conn);
+        self.engine
+            .with_handler(ctx, |glue, sessions| glue.execute(sessions, command));
     }
 
     /// The browser bundle at `<path>socket.io.js` and `<path>socket.io.min.js`, as the
@@ -75,19 +66,15 @@ impl SocketIoService {
 
 impl Service for SocketIoService {
     fn on_upgrade(&mut self, ctx: &mut Ctx, conn: ConnId, upgrade: &Upgrade<'_>) -> UpgradeReply {
-        self.arrive(ctx, conn, false);
         self.engine.on_upgrade(ctx, conn, upgrade)
     }
 
     fn on_open(&mut self, ctx: &mut Ctx, conn: ConnId) {
-        self.arrive(ctx, conn, false);
         self.engine.on_open(ctx, conn);
     }
 
     fn on_message(&mut self, ctx: &mut Ctx, conn: ConnId, data: Data<'_>) {
-        self.arrive(ctx, conn, true);
         self.engine.on_message(ctx, conn, data);
-        self.glue().arrival.ws = None;
     }
 
     fn on_http(
@@ -100,8 +87,17 @@ impl Service for SocketIoService {
         if let Some(response) = self.client_script(request) {
             return HttpReply::Respond(response);
         }
-        self.arrive(ctx, conn, false);
         self.engine.on_http(ctx, conn, request, body)
+    }
+
+    fn on_body_refused(
+        &mut self,
+        ctx: &mut Ctx,
+        conn: ConnId,
+        request: &Request,
+        status: u16,
+    ) -> bool {
+        self.engine.on_body_refused(ctx, conn, request, status)
     }
 
     fn on_close(&mut self, ctx: &mut Ctx, conn: ConnId, reason: &CloseReason) {
