@@ -435,6 +435,7 @@ impl Ctx {
         let mask = self.mask_for(id)?;
         let trace = self.trace;
         let conn = self.conn_at(id.index);
+        conn.out.reserve(len + 14);
         loopio_frame::encode_header(&mut conn.out, opcode, true, len as u64, mask);
         let start = conn.out.len();
         for part in parts {
