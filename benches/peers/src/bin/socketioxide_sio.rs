@@ -7,10 +7,10 @@
 //! socketioxide_sio [ADDR]     # default 127.0.0.1:9203
 //! ```
 
+use axum::serve::ListenerExt;
 use serde_json::Value;
 use socketioxide::extract::{Data, SocketRef};
 use socketioxide::SocketIo;
-use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 
 fn main() {

@@ -4,9 +4,10 @@
 //! tungstenite_echo [ADDR]     # default 127.0.0.1:9201
 //! ```
 
-use futures_util::{SinkExt, StreamExt};
+use futures_util::{FutureExt, SinkExt, StreamExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::WebSocketStream;
 
 async fn serve(stream: TcpStream) {
     let _ = stream.set_nodelay(true);
@@ -14,15 +15,28 @@ async fn serve(stream: TcpStream) {
         return;
     };
     while let Some(Ok(message)) = ws.next().await {
-        let reply = match message {
-            Message::Text(_) | Message::Binary(_) => message,
-            Message::Close(_) => break,
-            _ => continue,
-        };
-        // `send` flushes; feed + flush-when-idle would batch, but this is the idiomatic echo loop.
-        if ws.send(reply).await.is_err() {
-            break;
+        if !echo(&mut ws, message).await {
+            return;
         }
+        // Queue whatever else is already readable, then flush once: what `StreamExt::forward`
+        // (tokio-tungstenite's own echo example) does, so a batch costs one write, as in loopio.
+        while let Some(Some(Ok(message))) = ws.next().now_or_never() {
+            if !echo(&mut ws, message).await {
+                return;
+            }
+        }
+        if ws.flush().await.is_err() {
+            return;
+        }
+    }
+}
+
+/// Queues the echo of a data message; false once the connection is done.
+async fn echo(ws: &mut WebSocketStream<TcpStream>, message: Message) -> bool {
+    match message {
+        Message::Text(_) | Message::Binary(_) => ws.feed(message).await.is_ok(),
+        Message::Close(_) => false,
+        _ => true,
     }
 }
 
