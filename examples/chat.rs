@@ -15,8 +15,7 @@
 //! socket.emit("chat message", { user: "Yoon", text: "안녕하세요!" });
 //! ```
 
-use loopio::socketio::{Response, Socket, SocketIo};
-use serde_json::Value;
+use loopio::socketio::{Payload, Response, Socket, SocketIo};
 
 /// The page, compiled into the binary.
 const PAGE: &str = include_str!("static/chat.html");
@@ -30,8 +29,10 @@ const CLIENT_BUNDLE: &str = concat!(
 
 /// The chat's event handlers for one socket (also used by the `seed_demo` example).
 pub fn handlers(socket: &mut Socket<'_>) {
-    // `msg` is whatever the client sent, e.g. {"user":"Yoon","text":"안녕하세요!"}.
-    socket.on("chat message", |ctx, msg: Value| {
+    // `msg` is whatever the client sent, e.g. {"user":"Yoon","text":"안녕하세요!"}. `Payload` is
+    // like `serde_json::Value` but keeps key order and binary attachments (an image in the
+    // message goes out again as bytes, not as a dangling placeholder).
+    socket.on("chat message", |ctx, msg: Payload| {
         // `ctx.io()` is the whole server: this reaches every socket of `/`, sender included.
         // The packet is encoded once and the same bytes go to every client.
         ctx.io().emit("chat message", &msg)
