@@ -103,10 +103,11 @@ test('a second GET while one is held: 400, and the session ends', { timeout: T }
   await assertError(await request('GET', q(sid)), 400, 1, 'Session ID unknown');
 });
 
-test('a POST over maxPayload is answered 413', { timeout: T }, async () => {
+test('a POST over maxPayload is answered 413 and closes the session', { timeout: T }, async () => {
   const { sid } = await handshake();
   const res = await request('POST', q(sid), { body: '4' + 'x'.repeat(1_000_000) });
   assert.equal(res.status, 413);
+  await assertError(await request('GET', q(sid)), 400, 1, 'Session ID unknown');
 });
 
 test('a POST of exactly maxPayload bytes is accepted', { timeout: T }, async () => {

@@ -231,6 +231,7 @@ fn oversized_post_closes_the_session() {
         response.contains("Access-Control-Allow-Origin: *"),
         "{response}"
     );
+    assert!(response.contains("Connection: close"), "{response}");
     let reason = closes.recv_timeout(Duration::from_secs(10)).unwrap();
     assert_eq!(reason, "transport error");
     let (status, body) = client.request("GET", &query, b"");

@@ -440,7 +440,11 @@ impl<H: Handler> Service for EngineService<H> {
         request: &Request,
         status: u16,
     ) -> bool {
-        let head = RequestHead::from_request(request);
+        // The unread body cannot be skipped, so the answer says `Connection: close`.
+        let head = RequestHead {
+            keep_alive: false,
+            ..RequestHead::from_request(request)
+        };
         let mut out = std::mem::take(&mut self.core.out);
         out.clear();
         let route = self.core.server.handle_request(&head, &mut out);
