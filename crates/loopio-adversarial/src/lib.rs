@@ -43,6 +43,19 @@ pub fn rss_bytes() -> usize {
     kib * 1024
 }
 
+/// Serializes the tests of one binary that measure RSS: libtest runs a binary's tests on
+/// parallel threads, and RSS is the whole process's, so a neighbour's 16 MiB buffer would be
+/// counted against the test that measures. Hold the guard for the whole test.
+///
+/// ```
+/// let _serial = loopio_adversarial::rss_serial();
+/// ```
+pub fn rss_serial() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    // A test that panicked while holding it leaves nothing to repair.
+    LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 /// Bytes as MiB with one decimal, for reports.
 pub fn mib(bytes: usize) -> String {
     format!("{:.1} MiB", bytes as f64 / (1 << 20) as f64)

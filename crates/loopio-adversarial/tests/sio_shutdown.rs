@@ -36,6 +36,8 @@ struct Seen {
     websocket: Vec<String>,
     polling: Result<Vec<String>, String>,
     ended: bool,
+    /// From the shutdown to the loop's exit.
+    took: Duration,
 }
 
 fn run_shutdown() -> Seen {
@@ -46,6 +48,7 @@ fn run_shutdown() -> Seen {
         server.io.emit("m", &i).expect("emit queued");
     }
     server.shutdown();
+    let t0 = std::time::Instant::now();
     // The WebSocket client reads everything up to the close frame (or EOF).
     let mut ws_seen = Vec::new();
     loop {
@@ -67,6 +70,8 @@ fn run_shutdown() -> Seen {
             }
         }
     }
+    // Our EOF ends the server's linger, so the loop need not wait for its deadline.
+    drop(websocket);
     // The polling client polls as it would: one GET after another until the session ends.
     let mut poll_seen = Ok(Vec::new());
     while let Ok(seen) = &mut poll_seen {
@@ -82,10 +87,12 @@ fn run_shutdown() -> Seen {
         }
     }
     let ended = server.ended_within(WAIT + Duration::from_secs(1));
+    let took = t0.elapsed();
     Seen {
         websocket: ws_seen,
         polling: poll_seen,
         ended,
+        took,
     }
 }
 
@@ -118,10 +125,11 @@ fn shutdown_flushes_queued_messages_then_disconnects_over_both_transports() {
 fn what_shutdown_delivers_today() {
     let seen = run_shutdown();
     eprintln!(
-        "shutdown today: WebSocket saw {:?}; polling saw {:?}; loop ended: {}",
-        seen.websocket, seen.polling, seen.ended
+        "shutdown today: WebSocket saw {:?}; polling saw {:?}; loop ended: {} after {:?}",
+        seen.websocket, seen.polling, seen.ended, seen.took
     );
     assert!(seen.ended);
+    assert!(seen.took < Duration::from_secs(1), "exited at once: {:?}", seen.took);
     let mut expected = messages();
     expected.push("close 1001".to_owned());
     assert_eq!(seen.websocket, expected);

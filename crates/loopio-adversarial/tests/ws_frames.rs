@@ -18,6 +18,8 @@ use loopio_net::{CloseCode, CloseReason, Config, ConnId};
 
 /// A server, a bystander that has echoed once, and the events stream.
 struct Bench {
+    /// RSS is measured process-wide: the tests of this file run one at a time.
+    _serial: std::sync::MutexGuard<'static, ()>,
     server: Server<Recorder>,
     events: mpsc::Receiver<Event>,
     bystander: TcpStream,
@@ -27,6 +29,7 @@ struct Bench {
 
 impl Bench {
     fn start() -> Bench {
+        let serial = loopio_adversarial::rss_serial();
         let (tx, events) = mpsc::channel();
         let server = Server::start(Config::default(), move || {
             Recorder::new(Mode::Echo, Some(tx))
@@ -35,6 +38,7 @@ impl Bench {
         let bystander_id = expect_open(&events);
         assert!(ws::echo(&mut bystander, "before"));
         Bench {
+            _serial: serial,
             server,
             events,
             bystander,
