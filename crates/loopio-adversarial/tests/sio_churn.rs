@@ -92,7 +92,11 @@ fn twenty_thousand_socketio_cycles_leave_every_table_as_it_was() {
     let empty = server.counts();
     churn(server.addr, 0..WARMUP);
     let settled = wait_until(Duration::from_secs(10), || server.counts() == empty);
-    assert!(settled, "warm-up settled: {:?} vs {empty:?}", server.counts());
+    assert!(
+        settled,
+        "warm-up settled: {:?} vs {empty:?}",
+        server.counts()
+    );
     // Two halves: the first grows the tables to their peak (abandoned polling sessions pile
     // up for a ping timeout), the second must not grow anything further.
     let rss_before = rss_bytes();
@@ -121,6 +125,10 @@ fn twenty_thousand_socketio_cycles_leave_every_table_as_it_was() {
     assert_eq!(server.counts(), empty);
     // Hash tables keep the capacity of their peak; a leak would grow in the second half.
     assert!(grown < 4 << 20, "RSS grew by {}", mib(grown));
-    assert!(second_half < 1 << 20, "RSS grew by {} in the second half", mib(second_half));
+    assert!(
+        second_half < 1 << 20,
+        "RSS grew by {} in the second half",
+        mib(second_half)
+    );
     server.stop();
 }

@@ -73,7 +73,10 @@ fn each_malformed_packet_ends_or_is_ignored_for_its_own_client_only() {
     let mut ws_bystander = SioWs::connect(server.addr);
     let mut poll_bystander = SioPoll::connect(server.addr);
     let mut bystanders_echo = |round: &str| {
-        assert!(ws_bystander.echo(round), "WebSocket bystander after {round}");
+        assert!(
+            ws_bystander.echo(round),
+            "WebSocket bystander after {round}"
+        );
         let packet = format!(r#"2["echo","{round}"]"#);
         poll_bystander.post(&[&packet]);
         assert_eq!(poll_bystander.get(), vec![packet], "polling bystander");

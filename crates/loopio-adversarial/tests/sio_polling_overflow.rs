@@ -29,7 +29,11 @@ fn run() -> (Vec<u64>, bool) {
     let mut client = SioPoll::connect(server.addr);
     let blob = "y".repeat(SIZE);
     for seq in 0..MESSAGES {
-        server.io.to("room").emit("m", &(seq, &blob)).expect("queued");
+        server
+            .io
+            .to("room")
+            .emit("m", &(seq, &blob))
+            .expect("queued");
     }
     let mut seqs = Vec::new();
     let mut marked = false;
@@ -41,7 +45,11 @@ fn run() -> (Vec<u64>, bool) {
         };
         if !marked {
             // The first GET made room in the session's buffer: this one is accepted again.
-            server.io.to("room").emit("m", &(MESSAGES, "last")).expect("queued");
+            server
+                .io
+                .to("room")
+                .emit("m", &(MESSAGES, "last"))
+                .expect("queued");
             marked = true;
         }
         for packet in &packets {
@@ -76,7 +84,12 @@ fn gaps(seqs: &[u64]) -> Vec<(u64, u64)> {
 fn polling_client_gets_everything_or_its_session_closes() {
     let (seqs, ended) = run();
     assert!(gaps(&seqs).is_empty(), "gaps {:?}", gaps(&seqs));
-    assert!(ended || seqs.len() as u64 == MESSAGES + 1, "{} of {}", seqs.len(), MESSAGES + 1);
+    assert!(
+        ended || seqs.len() as u64 == MESSAGES + 1,
+        "{} of {}",
+        seqs.len(),
+        MESSAGES + 1
+    );
 }
 
 #[test]

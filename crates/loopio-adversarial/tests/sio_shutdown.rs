@@ -106,14 +106,22 @@ fn shutdown_flushes_queued_messages_then_disconnects_over_both_transports() {
     let seen = run_shutdown();
     assert!(seen.ended, "loop exited");
     let ws = &seen.websocket;
-    assert_eq!(ws[..QUEUED], messages()[..], "WebSocket: queued messages first");
+    assert_eq!(
+        ws[..QUEUED],
+        messages()[..],
+        "WebSocket: queued messages first"
+    );
     assert!(
         ws[QUEUED..].iter().any(|p| p == "1" || p == "41"),
         "WebSocket: a Socket.IO DISCONNECT or the Engine.IO close: {ws:?}"
     );
     assert!(ws.last().is_some_and(|p| p.starts_with("close")), "{ws:?}");
     let polling = seen.polling.as_ref().expect("polling: GETs answered");
-    assert_eq!(polling[..QUEUED], messages()[..], "polling: queued messages first");
+    assert_eq!(
+        polling[..QUEUED],
+        messages()[..],
+        "polling: queued messages first"
+    );
     assert!(
         polling[QUEUED..].iter().any(|p| p == "1" || p == "41"),
         "polling: a Socket.IO DISCONNECT or the Engine.IO close: {polling:?}"
@@ -129,7 +137,11 @@ fn what_shutdown_delivers_today() {
         seen.websocket, seen.polling, seen.ended, seen.took
     );
     assert!(seen.ended);
-    assert!(seen.took < Duration::from_secs(1), "exited at once: {:?}", seen.took);
+    assert!(
+        seen.took < Duration::from_secs(1),
+        "exited at once: {:?}",
+        seen.took
+    );
     let mut expected = messages();
     expected.push("close 1001".to_owned());
     assert_eq!(seen.websocket, expected);

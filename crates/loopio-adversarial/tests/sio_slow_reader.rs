@@ -23,7 +23,11 @@ fn reader(mut client: SioWs, seen: Arc<AtomicU64>) -> SioWs {
     for expected in 0..MESSAGES {
         let packet = client.recv().expect("honest reader gets every message");
         let prefix = format!(r#"2["m",{expected},""#);
-        assert!(packet.starts_with(&prefix), "in order, nothing lost: {}", &packet[..40]);
+        assert!(
+            packet.starts_with(&prefix),
+            "in order, nothing lost: {}",
+            &packet[..40]
+        );
         assert_eq!(packet.len(), prefix.len() + SIZE + 2);
         seen.fetch_add(1, Ordering::Release);
     }
@@ -95,7 +99,10 @@ fn never_reading_socketio_client_is_dropped_and_the_room_gets_everything() {
         mib(grown)
     );
     let dropped_after = dropped_after.expect("the slow reader was dropped");
-    assert!(dropped_after < MESSAGES / 2, "dropped while the broadcast went on");
+    assert!(
+        dropped_after < MESSAGES / 2,
+        "dropped while the broadcast went on"
+    );
     assert_eq!((sessions, stats.sockets), (READERS, READERS));
     assert!(grown < 24 << 20, "RSS grew by {}", mib(grown));
     drop(slow);

@@ -175,7 +175,9 @@ fn session(addr: SocketAddr, slot: &Slot, rng: &mut Rng, totals: &Totals, until:
     let mut expect = 0;
     let result = (|| {
         send(&mut client.stream, &format!(r#"20["join","r{room}"]"#)).map_err(|e| e.to_string())?;
-        expect = until_ack(&mut client, slot, 0, room, &mut u64::MAX.clone())?;
+        // No room message may come before the join's ack: any would fail the check.
+        let mut none_yet = u64::MAX;
+        expect = until_ack(&mut client, slot, 0, room, &mut none_yet)?;
         let writer = client.stream.try_clone().map_err(|e| e.to_string())?;
         *slot.joined.lock().expect("lock") = Some((writer, room));
         let lifetime = Duration::from_millis(rng.below(2 * MEAN_LIFETIME_MS));
@@ -199,7 +201,9 @@ fn session(addr: SocketAddr, slot: &Slot, rng: &mut Rng, totals: &Totals, until:
             .received
             .fetch_add(counted - expect, Ordering::Relaxed);
         if end != counted {
-            return Err(format!("room r{room}: left at {end}, received up to {counted}"));
+            return Err(format!(
+                "room r{room}: left at {end}, received up to {counted}"
+            ));
         }
         totals.clean_leaves.fetch_add(1, Ordering::Relaxed);
         client.leave_and_close();
@@ -277,7 +281,7 @@ fn a_thousand_clients_chat_in_fifty_rooms_with_churn_and_lose_nothing() {
             std::thread::Builder::new()
                 .stack_size(256 << 10)
                 .spawn(move || {
-                    let mut rng = Rng(0x9e37_79b9_7f4a_7c15 ^ (i as u64 + 1) * 0x2545_f491);
+                    let mut rng = Rng(0x9e37_79b9_7f4a_7c15 ^ ((i as u64 + 1) * 0x2545_f491));
                     while Instant::now() < until {
                         session(addr, &slot, &mut rng, &totals, until);
                     }
@@ -308,7 +312,10 @@ fn a_thousand_clients_chat_in_fifty_rooms_with_churn_and_lose_nothing() {
     });
     let failures = totals.failures.lock().expect("lock").clone();
     for (secs, rss, sessions, sockets) in &samples {
-        eprintln!("soak t={secs:>4}s RSS {} sessions {sessions} sockets {sockets}", mib(*rss));
+        eprintln!(
+            "soak t={secs:>4}s RSS {} sessions {sessions} sockets {sockets}",
+            mib(*rss)
+        );
     }
     let settled_rss = rss_bytes();
     eprintln!(

@@ -107,7 +107,10 @@ fn stalled_frame_trickled_frame_and_stalled_fragmented_message_are_failed_with_1
     ws::close(&mut bystander, 1000).expect("clean close");
     drop(bystander);
     let took = server.stop();
-    assert!(took < Duration::from_secs(1), "nothing left lingering: {took:?}");
+    assert!(
+        took < Duration::from_secs(1),
+        "nothing left lingering: {took:?}"
+    );
 }
 
 #[test]
