@@ -19,7 +19,7 @@ pub mod ws;
 use std::time::{Duration, Instant};
 
 pub use recorder::{Mode, Recorder, Stats};
-pub use server::Server;
+pub use server::{Server, BACKLOG};
 
 /// Every single wait in the suite gives up after this long.
 pub const WAIT: Duration = Duration::from_secs(10);

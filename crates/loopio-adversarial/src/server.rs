@@ -21,10 +21,15 @@ pub struct Server<S> {
     done: mpsc::Receiver<std::io::Result<()>>,
 }
 
+/// The listen backlog the scenarios use unless a test sets its own (mio's default is 128).
+pub const BACKLOG: u32 = 1024;
+
 impl<S: Service + 'static> Server<S> {
     /// Builds the service on a new thread (so it need not be `Send`), listens on
     /// `127.0.0.1:0` and runs the loop.
     pub fn start(config: Config, make: impl FnOnce() -> S + Send + 'static) -> Server<S> {
+        let mut config = config;
+        config.listen_backlog.get_or_insert(BACKLOG);
         let (ready_tx, ready) = mpsc::channel();
         let (done_tx, done) = mpsc::channel();
         let thread = std::thread::Builder::new()

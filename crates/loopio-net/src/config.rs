@@ -60,10 +60,12 @@ pub struct Config {
     /// `None` lets a peer hold a slot and up to `max_message_size` bytes by trickling one frame.
     pub message_timeout: Option<Duration>,
     /// Connections the kernel queues for the listener before the loop accepts them (the
-    /// `listen(2)` backlog, capped by the kernel's `net.core.somaxconn`). Default 1 024. Risk:
-    /// too small, and a burst of connects past it has its SYNs dropped: those peers retry after
-    /// 1 s, then 3 s, ...
-    pub listen_backlog: u32,
+    /// `listen(2)` backlog, capped by the kernel's `net.core.somaxconn`). Default `None`: mio's
+    /// (and std's) fixed 128. Risk: too small, and a burst of connects past it has its SYNs
+    /// dropped: those peers retry after 1 s, then 3 s, ... Needs the `listen-backlog` feature
+    /// (it brings in `socket2`, since mio 1.x cannot set a backlog).
+    #[cfg(feature = "listen-backlog")]
+    pub listen_backlog: Option<u32>,
     /// Time the peer has to answer our close frame, and then to close TCP. Default 5 s.
     pub close_timeout: Duration,
     /// Server pings on quiet WebSocket connections. Default `None` (no pings, no idle limit).
@@ -99,7 +101,8 @@ impl Default for Config {
             max_connections: 10_000,
             handshake_timeout: Duration::from_secs(10),
             message_timeout: Some(Duration::from_secs(60)),
-            listen_backlog: 1024,
+            #[cfg(feature = "listen-backlog")]
+            listen_backlog: None,
             close_timeout: Duration::from_secs(5),
             keepalive: None,
             high_water: 1 << 20,

@@ -93,10 +93,10 @@ impl<S: Service> EventLoop<S> {
         })
     }
 
-    /// Listens on `addr` (port 0 picks one) with [`Config::listen_backlog`]; returns the bound
-    /// address.
+    /// Listens on `addr` (port 0 picks one); returns the bound address. The backlog is mio's
+    /// 128 unless the `listen-backlog` feature's `Config::listen_backlog` says otherwise.
     pub fn listen(&mut self, addr: SocketAddr) -> io::Result<SocketAddr> {
-        let mut listener = bind(addr, self.ctx.config.listen_backlog)?;
+        let mut listener = bind(addr, &self.ctx.config)?;
         self.poll
             .registry()
             .register(&mut listener, LISTENER, Interest::READABLE)?;
@@ -527,10 +527,22 @@ impl<S> Drop for EventLoop<S> {
     }
 }
 
-/// A non-blocking listener with `backlog`: what `mio::net::TcpListener::bind` does (address
-/// reuse, so a restarted server binds at once), except that mio fixes the backlog at 128.
-fn bind(addr: SocketAddr, backlog: u32) -> io::Result<TcpListener> {
+/// A non-blocking listener, as `mio::net::TcpListener::bind` makes it (address reuse, backlog
+/// 128).
+#[cfg(not(feature = "listen-backlog"))]
+fn bind(addr: SocketAddr, _config: &Config) -> io::Result<TcpListener> {
+    TcpListener::bind(addr)
+}
+
+/// A non-blocking listener with [`Config::listen_backlog`]: what `mio::net::TcpListener::bind`
+/// does (address reuse, so a restarted server binds at once), except that mio fixes the
+/// backlog at 128.
+#[cfg(feature = "listen-backlog")]
+fn bind(addr: SocketAddr, config: &Config) -> io::Result<TcpListener> {
     use socket2::{Domain, Socket, Type};
+    let Some(backlog) = config.listen_backlog else {
+        return TcpListener::bind(addr);
+    };
     let socket = Socket::new(Domain::for_address(addr), Type::STREAM, None)?;
     socket.set_reuse_address(true)?;
     socket.bind(&addr.into())?;
