@@ -8,14 +8,13 @@
 //! | unknown type `7[]` | parser error → closed | closed |
 //! | `59999-[...]` (attachment flood) | waits for 59 999 buffers (no limit) | closed at once (`max_attachments` 10) |
 //! | binary with no packet waiting | parser error → closed | closed |
-//! | event for a namespace not joined `2/admin,[...]` | `invalid state` → client closed | **ignored** (known difference, below) |
+//! | event for a namespace not joined `2/admin,[...]` | `invalid state` → client closed | client closed ("forced server close") |
 //! | CONNECT to an unknown namespace `0/nope,` | `CONNECT_ERROR`, stays open | `CONNECT_ERROR`, stays open |
 //! | ack for an unknown id `3999[...]` | `bad ack`, ignored | ignored |
 //!
-//! Known difference: socket.io's `Client::ondecoded` closes the whole client for any packet
-//! that is not a CONNECT to a namespace it has not joined (and for a CONNECT to one it has, or
-//! a CONNECT_ERROR). `loopio_socket::Server::receive_packet` ignores them instead (its comment
-//! says "as socket.io does"). Harmless to others either way; the test pins today's behaviour.
+//! As socket.io's `Client::ondecoded`, `loopio_socket::Server::receive_packet` closes the whole
+//! client for any packet that is not a CONNECT to a namespace it has not joined nor a packet
+//! (other than CONNECT_ERROR) to one it has; its sockets disconnect with "forced server close".
 
 mod support;
 
@@ -98,10 +97,10 @@ fn each_malformed_packet_ends_or_is_ignored_for_its_own_client_only() {
         bystanders_echo(name);
     }
 
-    // Known difference from socket.io, which closes this client (see the module docs).
+    // socket.io's "invalid state": the whole client is closed (see the module docs).
     let outcome = attack(&server, br#"2/admin,["echo","x"]"#, false);
     eprintln!("namespace not joined: {outcome:?}");
-    assert_eq!(outcome, Outcome::Alive(vec![]));
+    assert!(matches!(outcome, Outcome::Closed(_)), "{outcome:?}");
     bystanders_echo("namespace not joined");
 
     let outcome = attack(&server, b"0/nope,", false);

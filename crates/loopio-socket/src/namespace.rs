@@ -282,7 +282,8 @@ impl Server {
         DynamicRef { io: self, index }
     }
 
-    /// Handles CONNECT. A second CONNECT to a namespace the client already joined is ignored.
+    /// Handles CONNECT to a namespace the client has not joined (`receive_packet` closes a
+    /// client that sends a second one); a repeated call is ignored.
     pub(crate) fn connect(&mut self, client: ClientId, nsp: &str, auth: serde_json::Value) {
         if self.socket_of(client, nsp).is_some() {
             return;

@@ -55,6 +55,15 @@ pub enum Event {
         /// What was wrong.
         error: ParseError,
     },
+    /// A client sent a well-formed packet it may not send now (a packet for a namespace it
+    /// has not joined, a second CONNECT, a CONNECT_ERROR) and was closed, as socket.io's
+    /// "invalid state".
+    InvalidState {
+        /// The session.
+        client: ClientId,
+        /// The packet's type.
+        packet: PacketType,
+    },
     /// An event handler's arguments did not decode, or the handler returned an error.
     HandlerFailed {
         /// The event name.
@@ -318,8 +327,11 @@ impl Server {
         }
     }
 
-    /// Routes a complete packet. Packets for a namespace the client has not joined are
-    /// ignored, as socket.io does.
+    /// Routes a complete packet. As socket.io's `Client::ondecoded`, only a CONNECT to a
+    /// namespace the client has not joined, or another packet (not CONNECT_ERROR) to one it
+    /// has, is valid; anything else is an "invalid state" that closes the whole client with
+    /// "forced server close". The payload is checked first, as socket.io-parser does before
+    /// `ondecoded` runs, so a malformed packet is still a parse error.
     fn receive_packet(
         &mut self,
         client: ClientId,
@@ -327,47 +339,67 @@ impl Server {
         attachments: Option<Rc<[Vec<u8>]>>,
     ) -> Result<(), ParseError> {
         let payload = header.payload;
-        match header.kind {
-            PacketType::Connect => {
+        let socket = self.socket_of(client, header.nsp);
+        match (header.kind, socket) {
+            (PacketType::Connect, None) => {
                 let auth = parse_auth(payload)?;
                 self.connect(client, header.nsp, auth);
             }
-            PacketType::Disconnect if !payload.is_empty() => {
+            (PacketType::Connect, Some(_)) => {
+                parse_auth(payload)?;
+                self.invalid_state(client, header.kind);
+            }
+            (PacketType::Disconnect, _) if !payload.is_empty() => {
                 return Err(ParseError::InvalidPayload)
             }
-            PacketType::Disconnect => {
-                if let Some(socket) = self.socket_of(client, header.nsp) {
-                    self.remove_socket(socket, DisconnectReason::ClientNamespaceDisconnect);
-                }
+            (PacketType::Disconnect, Some(socket)) => {
+                self.remove_socket(socket, DisconnectReason::ClientNamespaceDisconnect);
             }
-            PacketType::Event | PacketType::BinaryEvent => {
+            (PacketType::Event | PacketType::BinaryEvent, socket) => {
                 let (event, mut args) = Args::scan_event(payload)?;
+                let Some(socket) = socket else {
+                    self.invalid_state(client, header.kind);
+                    return Ok(());
+                };
                 if let Some(attachments) = attachments {
                     args = args.with_attachments(attachments);
                 }
-                if let Some(socket) = self.socket_of(client, header.nsp) {
-                    self.dispatch_event(socket, &event, args, header.id);
-                }
+                self.dispatch_event(socket, &event, args, header.id);
             }
-            PacketType::Ack | PacketType::BinaryAck => {
+            (PacketType::Ack | PacketType::BinaryAck, socket) => {
                 let mut args = Args::scan_ack(payload)?;
+                let Some(socket) = socket else {
+                    self.invalid_state(client, header.kind);
+                    return Ok(());
+                };
                 if let Some(attachments) = attachments {
                     args = args.with_attachments(attachments);
                 }
-                let socket = self.socket_of(client, header.nsp);
-                if let (Some(socket), Some(id)) = (socket, header.id) {
+                if let Some(id) = header.id {
                     self.receive_ack(socket, id, args);
                 }
             }
-            PacketType::ConnectError => {
+            (PacketType::ConnectError, _) => {
                 let value: serde_json::Value =
                     serde_json::from_str(payload).map_err(|_| ParseError::InvalidPayload)?;
                 if !(value.is_string() || value.is_object()) {
                     return Err(ParseError::InvalidPayload);
                 }
+                // Only a server sends CONNECT_ERROR.
+                self.invalid_state(client, header.kind);
             }
+            (PacketType::Disconnect, None) => self.invalid_state(client, header.kind),
         }
         Ok(())
+    }
+
+    /// A well-formed packet the client may not send now (socket.io: "invalid state"): the
+    /// client is closed, its sockets disconnect with "forced server close".
+    fn invalid_state(&mut self, client: ClientId, packet: PacketType) {
+        self.events
+            .push_back(Event::InvalidState { client, packet });
+        self.drop_client(client, DisconnectReason::ForcedServerClose);
+        self.transmits.push_back(Transmit::Close { client });
     }
 
     pub(crate) fn socket_of(&self, client: ClientId, nsp: &str) -> Option<SocketKey> {

@@ -6,7 +6,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
 
-use loopio_socket::{AckError, Binary, Event, ParseError};
+use loopio_socket::{AckError, Binary, DisconnectReason, Event, ParseError};
 use serde_json::{json, Value};
 use support::Harness;
 
@@ -253,14 +253,64 @@ fn numeric_event_names_are_accepted() {
     assert_eq!(h.drain_for(1), [r#"31["ok"]"#]);
 }
 
+/// socket.io's `Client::ondecoded`: a packet for a namespace the client has not joined is an
+/// "invalid state" that closes the whole client, its other sockets included.
 #[test]
-fn packets_for_unjoined_namespaces_are_ignored() {
+fn packets_for_unjoined_namespaces_close_the_client() {
+    let unjoined = [
+        r#"2/admin,["echo",1]"#,
+        r#"2/admin,7["echo",1]"#,
+        r#"3/admin,0[]"#,
+        "1/admin,",
+    ];
+    for packet in unjoined {
+        let mut h = Harness::new();
+        h.io.of("/admin");
+        let reasons = Rc::new(RefCell::new(Vec::new()));
+        let sink = reasons.clone();
+        h.io.of("/").on_connection(move |socket| {
+            let sink = sink.clone();
+            socket.on_disconnect(move |_, reason| sink.borrow_mut().push(reason));
+        });
+        h.connect(1);
+        h.connect(2);
+        h.text(1, packet);
+        assert_eq!(h.drain(), [(1, "<close>".to_owned())], "{packet}");
+        assert!(matches!(
+            h.io.poll_event(),
+            Some(Event::InvalidState { client, .. }) if client.0 == 1
+        ));
+        assert_eq!(
+            *reasons.borrow(),
+            [DisconnectReason::ForcedServerClose],
+            "{packet}"
+        );
+        assert_eq!(h.io.stats().clients, 1, "{packet}: the other client stays");
+        // The closed client's later packets (already in flight) are ignored.
+        h.text(1, r#"2["echo",1]"#);
+        assert!(h.drain().is_empty());
+    }
+}
+
+/// A malformed packet for a namespace not joined is a parse error first, as in
+/// socket.io-parser, which throws before `ondecoded` sees the namespace.
+#[test]
+fn malformed_packet_for_an_unjoined_namespace_is_a_parse_error() {
     let mut h = echo_server();
-    h.io.of("/admin");
     h.connect(1);
-    h.text(1, r#"2/admin,["echo",1]"#);
-    assert!(h.drain().is_empty());
-    assert_eq!(h.io.stats().clients, 1);
+    h.text(1, r#"2/admin,{"not":"an array"}"#);
+    assert_eq!(h.drain(), [(1, "<close>".to_owned())]);
+    assert!(matches!(h.io.poll_event(), Some(Event::Rejected { .. })));
+}
+
+/// A client never sends CONNECT_ERROR; socket.io closes it even on a joined namespace.
+#[test]
+fn connect_error_from_a_client_closes_it() {
+    let mut h = echo_server();
+    h.connect(1);
+    h.text(1, r#"4{"message":"x"}"#);
+    assert_eq!(h.drain(), [(1, "<close>".to_owned())]);
+    assert_eq!(h.io.stats().sockets, 0);
 }
 
 #[test]

@@ -171,13 +171,16 @@ fn dynamic_namespaces_are_created_on_first_use_and_dropped_when_empty() {
     assert_eq!(h.io.stats().namespaces, 1);
 }
 
+/// socket.io's `Client::ondecoded`: a CONNECT to a namespace already joined is an "invalid
+/// state" that closes the client.
 #[test]
-fn duplicate_connect_keeps_the_first_socket() {
+fn duplicate_connect_closes_the_client() {
     let mut h = Harness::new();
     h.connect(1);
     h.text(1, "0");
-    assert!(h.drain().is_empty());
-    assert_eq!(h.io.stats().sockets, 1);
+    assert_eq!(h.drain(), [(1, "<close>".to_owned())]);
+    assert_eq!(h.io.stats().sockets, 0);
+    assert_eq!(h.io.stats().clients, 0);
 }
 
 #[test]
