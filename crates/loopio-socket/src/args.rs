@@ -12,7 +12,7 @@
 //! `{"_placeholder":true,"num":N}` and attachment N; the header then gets `5<n>-`/`6<n>-`.
 
 use std::borrow::Cow;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::io;
 use std::rc::Rc;
@@ -92,6 +92,15 @@ impl<'a> Args<'a> {
     /// The binary attachments, indexed by placeholder `num`.
     pub fn attachments(&self) -> &[Vec<u8>] {
         self.attachments.as_deref().unwrap_or(&[])
+    }
+
+    /// The arguments' JSON as an emittable value, copied as written (placeholders included,
+    /// attachments not: see [`Verbatim`]).
+    pub fn verbatim(&self) -> Verbatim<'a> {
+        Verbatim {
+            json: self.json,
+            count: self.count,
+        }
     }
 
     /// Deserializes the arguments: one argument as itself, several as an array (a tuple),
@@ -206,6 +215,61 @@ impl<'de> Visitor<'de> for EventNameVisitor {
     }
     fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
         Ok(EventName(Cow::Owned(v.to_string())))
+    }
+}
+
+/// Received argument JSON to emit again as the same arguments, without parsing it again.
+///
+/// The text was validated when it arrived ([`Args::scan_event`]), so this crate's own encoder
+/// (every emit and ack) copies it as written: one `memcpy`, no second JSON pass. Any other
+/// serializer (`serde_json::to_string`, say) gets it through `RawValue`, validated again.
+/// Placeholders are copied as text; the attachments they name are not sent (loopio's
+/// `RawArgs` re-attaches them).
+///
+/// ```
+/// use loopio_socket::{Args, Encoded};
+/// let (_, args) = Args::scan_event(r#"["in",{"a": 1},"x"]"#).unwrap();
+/// let packet = Encoded::event("/", "out", &args.verbatim()).unwrap();
+/// assert_eq!(packet.text(), r#"2["out",{"a": 1},"x"]"#);
+/// assert_eq!(serde_json::to_string(&args.verbatim()).unwrap(), r#"[{"a": 1},"x"]"#);
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct Verbatim<'a> {
+    /// Invariant: `count` valid JSON values, comma separated (checked by `scan`).
+    json: &'a str,
+    count: usize,
+}
+
+/// The newtype name a [`Verbatim`] gives [`ShapeProbe`] (and only it) to have its text
+/// copied as written. The leading NUL keeps it out of any real type's way.
+const VERBATIM: &str = "\0loopio_socket::Verbatim";
+
+thread_local! {
+    /// True only while [`write_packet`] probes the top-level value with [`ShapeProbe`]: a
+    /// [`Verbatim`] seeing it knows its serializer is the probe, which copies its text.
+    static PROBING: Cell<bool> = const { Cell::new(false) };
+}
+
+impl Serialize for Verbatim<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if self.count == 0 {
+            return serializer.serialize_unit();
+        }
+        if PROBING.with(|probing| probing.replace(false)) {
+            return serializer.serialize_newtype_struct(VERBATIM, self.json);
+        }
+        if self.count == 1 {
+            let raw: &RawValue = serde_json::from_str(self.json).map_err(ser::Error::custom)?;
+            return raw.serialize(serializer);
+        }
+        // Several arguments: a tuple, which the encoder spreads into arguments.
+        let list = format!("[{}]", self.json);
+        let items: Vec<&RawValue> = serde_json::from_str(&list).map_err(ser::Error::custom)?;
+        let mut tuple = serializer.serialize_tuple(self.count)?;
+        for item in items {
+            ser::SerializeTuple::serialize_element(&mut tuple, item)?;
+        }
+        ser::SerializeTuple::end(tuple)
     }
 }
 
@@ -422,13 +486,24 @@ pub(crate) fn write_packet<T: Serialize + ?Sized>(
     if let Some(event) = event {
         serde_json::to_writer(&mut *out, event)?;
     }
-    let shape = match data.serialize(ShapeProbe) {
+    // The comma goes first so that a `Verbatim` probed below lands after it.
+    let comma = out.len();
+    if event.is_some() {
+        out.push(b',');
+    }
+    PROBING.with(|probing| probing.set(true));
+    let probe = ShapeProbe {
+        out: &mut *out,
+        verbatim: false,
+    };
+    let shape = match data.serialize(probe) {
         Ok(shape) | Err(ProbeError(shape)) => shape,
     };
-    if shape != Shape::Unit {
-        if event.is_some() {
-            out.push(b',');
-        }
+    // Reset even when no `Verbatim` took it (the probe stops at the first call).
+    PROBING.with(|probing| probing.set(false));
+    if shape == Shape::Unit {
+        out.truncate(comma);
+    } else if shape != Shape::Verbatim {
         let at = out.len();
         let formatter = PlaceholderFormatter {
             attachments: &mut *attachments,
@@ -472,6 +547,8 @@ enum Shape {
     Unit,
     Tuple,
     Other,
+    /// A [`Verbatim`], already copied into the packet by the probe.
+    Verbatim,
 }
 
 #[derive(Debug)]
@@ -491,8 +568,13 @@ impl ser::Error for ProbeError {
     }
 }
 
-/// A serializer that stops at the first call and reports the value's [`Shape`].
-struct ShapeProbe;
+/// A serializer that stops at the first call and reports the value's [`Shape`]; a
+/// [`Verbatim`]'s text it appends to `out`.
+struct ShapeProbe<'a> {
+    out: &'a mut Vec<u8>,
+    /// Set inside a [`VERBATIM`] newtype: the string that follows is the arguments' JSON.
+    verbatim: bool,
+}
 
 macro_rules! other {
     ($($method:ident($($arg:ty),*);)*) => {
@@ -508,7 +590,7 @@ macro_rules! compound {
     };
 }
 
-impl Serializer for ShapeProbe {
+impl Serializer for ShapeProbe<'_> {
     type Ok = Shape;
     type Error = ProbeError;
     type SerializeSeq = Impossible<Shape, ProbeError>;
@@ -523,7 +605,7 @@ impl Serializer for ShapeProbe {
         serialize_bool(bool); serialize_i8(i8); serialize_i16(i16); serialize_i32(i32);
         serialize_i64(i64); serialize_u8(u8); serialize_u16(u16); serialize_u32(u32);
         serialize_u64(u64); serialize_f32(f32); serialize_f64(f64); serialize_char(char);
-        serialize_str(&str); serialize_bytes(&[u8]); serialize_none();
+        serialize_bytes(&[u8]); serialize_none();
         serialize_unit_struct(&'static str);
         serialize_unit_variant(&'static str, u32, &'static str);
     }
@@ -542,16 +624,27 @@ impl Serializer for ShapeProbe {
     fn serialize_unit(self) -> Result<Shape, ProbeError> {
         Ok(Shape::Unit)
     }
+    fn serialize_str(self, v: &str) -> Result<Shape, ProbeError> {
+        if !self.verbatim {
+            return Ok(Shape::Other);
+        }
+        self.out.extend_from_slice(v.as_bytes());
+        Ok(Shape::Verbatim)
+    }
     fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<Shape, ProbeError> {
         // serde_json writes `Some(v)` as `v`, so it has v's shape.
         value.serialize(self)
     }
     fn serialize_newtype_struct<T: Serialize + ?Sized>(
         self,
-        _: &'static str,
+        name: &'static str,
         value: &T,
     ) -> Result<Shape, ProbeError> {
-        value.serialize(self)
+        let verbatim = name == VERBATIM;
+        value.serialize(ShapeProbe {
+            out: self.out,
+            verbatim,
+        })
     }
     fn serialize_newtype_variant<T: Serialize + ?Sized>(
         self,
@@ -638,6 +731,23 @@ mod tests {
             encode(PacketType::Ack, "/admin", Some(456), None, &Binary(vec![9]));
         assert_eq!(text, r#"61-/admin,456[{"_placeholder":true,"num":0}]"#);
         assert_eq!(attachments.len(), 1);
+    }
+
+    #[test]
+    fn verbatim_copies_validated_arguments() {
+        let (_, args) = Args::scan_event(r#"["in", {"a": [1]} , "x\"y"]"#).unwrap();
+        let raw = args.verbatim();
+        let (text, _) = encode(PacketType::Event, "/", None, Some("o"), &raw);
+        assert_eq!(text, r#"2["o",{"a": [1]} , "x\"y"]"#);
+        let (text, _) = encode(PacketType::Ack, "/n", Some(4), None, &Some(raw));
+        assert_eq!(text, r#"3/n,4[{"a": [1]} , "x\"y"]"#);
+        // Nested, the probe never sees it: it goes through RawValue as one value each.
+        let (text, _) = encode(PacketType::Event, "/", None, Some("o"), &(1, raw));
+        assert_eq!(text, r#"2["o",1,[{"a": [1]},"x\"y"]]"#);
+        let (_, none) = Args::scan_event(r#"["in"]"#).unwrap();
+        let (text, _) = encode(PacketType::Event, "/", None, Some("o"), &none.verbatim());
+        assert_eq!(text, r#"2["o"]"#);
+        assert!(!PROBING.with(Cell::get));
     }
 
     #[test]

@@ -106,7 +106,7 @@ mod packet;
 mod server;
 mod socket;
 
-pub use args::{Args, Binary, EmitError, Encoded, RESERVED_EVENTS};
+pub use args::{Args, Binary, EmitError, Encoded, Verbatim, RESERVED_EVENTS};
 pub use broadcast::{BroadcastOperator, Command, Selection};
 pub use config::{Config, Handshake};
 pub use error::{AckError, ConnectError, DisconnectReason};

@@ -3,7 +3,6 @@
 
 use serde::ser::{Error as _, SerializeTuple};
 use serde::{Serialize, Serializer};
-use serde_json::value::RawValue;
 
 use loopio_socket::Args;
 
@@ -11,8 +10,8 @@ use super::Payload;
 
 /// The arguments of a received event, to emit again as the same arguments.
 ///
-/// Without attachments the JSON is copied as written (validated, never parsed into a
-/// `Value`); with attachments, each placeholder becomes its bytes again so the new packet
+/// Without attachments the JSON is copied as written (validated once on arrival, never
+/// parsed into a `Value`; see [`Verbatim`](loopio_socket::Verbatim)); with attachments, each placeholder becomes its bytes again so the new packet
 /// carries them as its own attachments.
 ///
 /// ```
@@ -40,39 +39,22 @@ impl<'a> RawArgs<'a> {
 
 impl Serialize for RawArgs<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let json = self.args.json();
-        let attachments = self.args.attachments();
-        match (self.args.len(), attachments.is_empty()) {
-            (0, _) => serializer.serialize_unit(),
-            (1, true) => {
-                let raw: &RawValue = serde_json::from_str(json).map_err(S::Error::custom)?;
-                raw.serialize(serializer)
-            }
-            (count, true) => {
-                // Several arguments: a tuple, which the encoder spreads into arguments.
-                let list = format!("[{json}]");
-                let items: Vec<&RawValue> =
-                    serde_json::from_str(&list).map_err(S::Error::custom)?;
+        let count = self.args.len();
+        if self.args.attachments().is_empty() {
+            // Validated on arrival: loopio-socket's encoder copies it as written.
+            return self.args.verbatim().serialize(serializer);
+        }
+        // Placeholders become bytes again, so the encoder re-attaches them.
+        let payload: Payload = self.args.decode().map_err(S::Error::custom)?;
+        match payload {
+            Payload::Array(items) if count > 1 => {
                 let mut tuple = serializer.serialize_tuple(count)?;
-                for item in items {
+                for item in &items {
                     tuple.serialize_element(item)?;
                 }
                 tuple.end()
             }
-            (count, false) => {
-                // Placeholders become bytes again, so the encoder re-attaches them.
-                let payload: Payload = self.args.decode().map_err(S::Error::custom)?;
-                match payload {
-                    Payload::Array(items) if count > 1 => {
-                        let mut tuple = serializer.serialize_tuple(count)?;
-                        for item in &items {
-                            tuple.serialize_element(item)?;
-                        }
-                        tuple.end()
-                    }
-                    one => one.serialize(serializer),
-                }
-            }
+            one => one.serialize(serializer),
         }
     }
 }
