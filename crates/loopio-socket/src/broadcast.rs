@@ -323,7 +323,7 @@ impl Server {
         &mut self,
         selection: &Selection<'_>,
         mut visit: impl FnMut(
-            &mut std::collections::VecDeque<crate::Transmit>,
+            &mut std::collections::VecDeque<crate::server::Queued>,
             SocketKey,
             crate::ClientId,
         ),

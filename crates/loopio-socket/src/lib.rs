@@ -114,5 +114,5 @@ pub use extensions::Extensions;
 pub use ids::{ClientId, SocketId};
 pub use namespace::{path_pattern, Connecting, DynamicRef, NamespaceRef};
 pub use packet::{Header, PacketType, ParseError};
-pub use server::{Event, Message, Server, Stats, Transmit};
+pub use server::{Event, Message, MessageRef, Server, Stats, Transmit, TransmitRef};
 pub use socket::{Disconnected, EventContext, HandlerResult, Socket};

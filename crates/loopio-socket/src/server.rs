@@ -44,6 +44,47 @@ pub enum Transmit {
     },
 }
 
+/// A [`Transmit`] borrowing the server's buffers, drained with [`Server::poll_transmit_ref`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TransmitRef<'a> {
+    /// As [`Transmit::Send`].
+    Send {
+        /// The session.
+        client: ClientId,
+        /// The message.
+        message: MessageRef<'a>,
+        /// Drop rather than queue.
+        volatile: bool,
+    },
+    /// As [`Transmit::Close`].
+    Close {
+        /// The session.
+        client: ClientId,
+    },
+}
+
+/// The message of a [`TransmitRef`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MessageRef<'a> {
+    /// A text message for this recipient alone, in the server's buffer.
+    Text(&'a str),
+    /// A message shared with other recipients (broadcasts, attachments).
+    Shared(Message),
+}
+
+/// An entry of the transmit queue.
+pub(crate) enum Queued {
+    /// Built already (broadcasts, attachments, closes).
+    Ready(Transmit),
+    /// A text message for one client at `arena[range.0..range.1]`.
+    Text {
+        client: ClientId,
+        range: (usize, usize),
+        volatile: bool,
+    },
+}
+
 /// Diagnostics, drained with [`Server::poll_event`]; the server has already acted on them.
 #[derive(Debug)]
 #[non_exhaustive]
@@ -140,7 +181,9 @@ pub struct Server {
     pub(crate) groups: HashMap<u64, AckGroup, KeyHash>,
     pub(crate) next_group: u64,
     pub(crate) generation: u64,
-    pub(crate) transmits: VecDeque<Transmit>,
+    pub(crate) transmits: VecDeque<Queued>,
+    /// The text of queued [`Queued::Text`] packets, back to back; emptied when the queue is.
+    arena: Vec<u8>,
     events: VecDeque<Event>,
     scratch: Vec<u8>,
 }
@@ -169,6 +212,7 @@ impl Server {
             next_group: 0,
             generation: 0,
             transmits: VecDeque::new(),
+            arena: Vec::new(),
             events: VecDeque::new(),
             scratch: Vec::new(),
         };
@@ -257,14 +301,64 @@ impl Server {
         let clients: Vec<ClientId> = self.clients.keys().copied().collect();
         for client in clients {
             self.drop_client(client, DisconnectReason::ServerShuttingDown);
-            self.transmits.push_back(Transmit::Close { client });
+            self.transmits
+                .push_back(Queued::Ready(Transmit::Close { client }));
         }
     }
 
     /// Output: the next message to send or session to close, in order.
     #[must_use]
     pub fn poll_transmit(&mut self) -> Option<Transmit> {
-        self.transmits.pop_front()
+        let Some(queued) = self.transmits.pop_front() else {
+            self.arena.clear();
+            return None;
+        };
+        Some(match queued {
+            Queued::Ready(transmit) => transmit,
+            Queued::Text {
+                client,
+                range,
+                volatile,
+            } => Transmit::Send {
+                client,
+                message: Message::Text(Rc::from(arena_text(&self.arena, range))),
+                volatile,
+            },
+        })
+    }
+
+    /// Output: [`Server::poll_transmit`] borrowing the server's buffers, so that a message
+    /// for one recipient is never copied into an allocation of its own. Drain it the same
+    /// way, until `None`; the two may be mixed.
+    #[must_use]
+    pub fn poll_transmit_ref(&mut self) -> Option<TransmitRef<'_>> {
+        let Some(queued) = self.transmits.pop_front() else {
+            self.arena.clear();
+            return None;
+        };
+        let (client, message, volatile) = match queued {
+            Queued::Ready(Transmit::Close { client }) => {
+                return Some(TransmitRef::Close { client })
+            }
+            Queued::Ready(Transmit::Send {
+                client,
+                message,
+                volatile,
+            }) => (client, MessageRef::Shared(message), volatile),
+            Queued::Text {
+                client,
+                range,
+                volatile,
+            } => {
+                let text = arena_text(&self.arena, range);
+                (client, MessageRef::Text(text), volatile)
+            }
+        };
+        Some(TransmitRef::Send {
+            client,
+            message,
+            volatile,
+        })
     }
 
     /// Output: the next diagnostic.
@@ -399,7 +493,8 @@ impl Server {
         self.events
             .push_back(Event::InvalidState { client, packet });
         self.drop_client(client, DisconnectReason::ForcedServerClose);
-        self.transmits.push_back(Transmit::Close { client });
+        self.transmits
+            .push_back(Queued::Ready(Transmit::Close { client }));
     }
 
     pub(crate) fn socket_of(&self, client: ClientId, nsp: &str) -> Option<SocketKey> {
@@ -415,7 +510,8 @@ impl Server {
     fn reject(&mut self, client: ClientId, error: ParseError) {
         self.events.push_back(Event::Rejected { client, error });
         self.drop_client(client, DisconnectReason::ParseError);
-        self.transmits.push_back(Transmit::Close { client });
+        self.transmits
+            .push_back(Queued::Ready(Transmit::Close { client }));
     }
 
     fn connect_timed_out(&mut self, client: ClientId) {
@@ -425,7 +521,8 @@ impl Server {
         state.connect_timer = None;
         if state.sockets.is_empty() {
             self.drop_client(client, DisconnectReason::ForcedServerClose);
-            self.transmits.push_back(Transmit::Close { client });
+            self.transmits
+                .push_back(Queued::Ready(Transmit::Close { client }));
         }
     }
 
@@ -502,6 +599,45 @@ impl Server {
         self.push_packet(client, &packet, false);
     }
 
+    /// Encodes one EVENT or ACK for a single client straight into the transmit arena: no
+    /// allocation of its own (a packet with attachments is shared as usual).
+    pub(crate) fn send_packet<T: serde::Serialize + ?Sized>(
+        &mut self,
+        client: ClientId,
+        (kind, nsp, id, event): (PacketType, &str, Option<u64>, Option<&str>),
+        data: &T,
+        volatile: bool,
+    ) -> Result<(), EmitError> {
+        if self.transmits.is_empty() {
+            self.arena.clear();
+        }
+        let start = self.arena.len();
+        let mut attachments = Vec::new();
+        let out = &mut self.arena;
+        let written = args::write_packet(out, &mut attachments, kind, nsp, id, event, data);
+        if let Err(error) = written {
+            self.arena.truncate(start);
+            return Err(error);
+        }
+        if !attachments.is_empty() {
+            let text = std::str::from_utf8(&self.arena[start..]).expect("packets are UTF-8");
+            let packet = Shared {
+                text: Rc::from(text),
+                attachments: attachments.into_iter().map(Rc::from).collect(),
+            };
+            self.arena.truncate(start);
+            self.push_packet(client, &packet, volatile);
+            return Ok(());
+        }
+        let range = (start, self.arena.len());
+        self.transmits.push_back(Queued::Text {
+            client,
+            range,
+            volatile,
+        });
+        Ok(())
+    }
+
     fn share(&mut self, attachments: Vec<Vec<u8>>) -> Shared {
         let text = std::str::from_utf8(&self.scratch).expect("packets are UTF-8");
         Shared {
@@ -529,25 +665,30 @@ impl Server {
 
 /// Queues a packet's text message and its attachments for one client.
 pub(crate) fn push_packet(
-    transmits: &mut VecDeque<Transmit>,
+    transmits: &mut VecDeque<Queued>,
     client: ClientId,
     packet: &Shared,
     volatile: bool,
 ) {
     let text = Message::Text(packet.text.clone());
-    transmits.push_back(Transmit::Send {
+    transmits.push_back(Queued::Ready(Transmit::Send {
         client,
         message: text,
         volatile,
-    });
+    }));
     for attachment in &packet.attachments {
         let message = Message::Binary(attachment.clone());
-        transmits.push_back(Transmit::Send {
+        transmits.push_back(Queued::Ready(Transmit::Send {
             client,
             message,
             volatile,
-        });
+        }));
     }
+}
+
+/// The text of an arena packet (written by `write_packet`: serde_json and `&str`s only).
+fn arena_text(arena: &[u8], (start, end): (usize, usize)) -> &str {
+    std::str::from_utf8(&arena[start..end]).expect("packets are UTF-8")
 }
 
 /// The CONNECT payload: absent (socket.io then sees `{}`), or a JSON object.
@@ -558,5 +699,56 @@ fn parse_auth(payload: &str) -> Result<serde_json::Value, ParseError> {
     match serde_json::from_str(payload) {
         Ok(value @ serde_json::Value::Object(_)) => Ok(value),
         _ => Err(ParseError::InvalidPayload),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Single-recipient sends borrow the arena; shared ones and closes keep their order.
+    #[test]
+    fn borrowed_and_owned_drains_agree() {
+        let t0 = Instant::now();
+        let mut io = Server::new(Config::new([2; 32]), t0);
+        io.of("/").on_connection(|socket| {
+            socket.on_any(|ctx| {
+                let args = ctx.args().verbatim();
+                ctx.socket().emit("a", &args)?;
+                ctx.io().emit("b", &1)?;
+                ctx.ack(&"c")
+            });
+        });
+        io.handle_open(t0, ClientId(1), Handshake::new(t0, "x"));
+        io.handle_text(t0, ClientId(1), "0");
+        while io.poll_transmit().is_some() {}
+        let mut texts = Vec::new();
+        for round in 0..2 {
+            io.handle_text(t0, ClientId(1), r#"27["e",{"x":[1]}]"#);
+            if round == 0 {
+                while let Some(TransmitRef::Send { message, .. }) = io.poll_transmit_ref() {
+                    texts.push(match message {
+                        MessageRef::Text(text) => text.to_owned(),
+                        MessageRef::Shared(Message::Text(text)) => format!("shared {text}"),
+                        MessageRef::Shared(Message::Binary(_)) => unreachable!(),
+                    });
+                }
+            }
+        }
+        let owned: Vec<Transmit> = std::iter::from_fn(|| io.poll_transmit()).collect();
+        let text = |t: &Transmit| match t {
+            Transmit::Send {
+                message: Message::Text(text),
+                ..
+            } => text.to_string(),
+            _ => unreachable!(),
+        };
+        assert_eq!(
+            texts,
+            [r#"2["a",{"x":[1]}]"#, r#"shared 2["b",1]"#, r#"37["c"]"#]
+        );
+        let owned: Vec<String> = owned.iter().map(text).collect();
+        assert_eq!(owned, [r#"2["a",{"x":[1]}]"#, r#"2["b",1]"#, r#"37["c"]"#]);
+        assert!(io.arena.is_empty());
     }
 }

@@ -24,7 +24,7 @@ use crate::extensions::Extensions;
 use crate::ids::{ClientId, SocketId, SocketKey};
 use crate::namespace::remove_member;
 use crate::packet::PacketType;
-use crate::server::{Event, Server, Transmit};
+use crate::server::{Event, Queued, Server, Transmit};
 
 type EventHandler = Rc<dyn Fn(&mut EventContext<'_>)>;
 type DisconnectingHandler = Rc<dyn Fn(&mut Socket<'_>, DisconnectReason)>;
@@ -291,11 +291,9 @@ impl<'a> Socket<'a> {
         let volatile = std::mem::take(&mut self.volatile);
         self.timeout = None;
         let client = self.state().ok_or(EmitError::Disconnected)?.client;
-        let packet = self
-            .io
-            .encode(PacketType::Event, &self.nsp, id, Some(event), data)?;
-        self.io.push_packet(client, &packet, volatile);
-        Ok(())
+        let nsp = &self.nsp;
+        let packet = (PacketType::Event, &**nsp, id, Some(event));
+        self.io.send_packet(client, packet, data, volatile)
     }
 
     /// Joins `room` in this namespace.
@@ -379,10 +377,8 @@ impl<'a> EventContext<'a> {
             return Ok(());
         };
         let client = self.socket.state().ok_or(EmitError::Disconnected)?.client;
-        let io = &mut *self.socket.io;
-        let packet = io.encode(PacketType::Ack, &self.socket.nsp, Some(id), None, data)?;
-        io.push_packet(client, &packet, false);
-        Ok(())
+        let packet = (PacketType::Ack, &*self.socket.nsp, Some(id), None);
+        self.socket.io.send_packet(client, packet, data, false)
     }
 
     fn report(&mut self, error: Option<Box<dyn std::error::Error>>) {
@@ -524,7 +520,8 @@ impl Server {
         }
         if close && self.clients.contains_key(&client) {
             self.drop_client(client, DisconnectReason::ForcedServerClose);
-            self.transmits.push_back(Transmit::Close { client });
+            self.transmits
+                .push_back(Queued::Ready(Transmit::Close { client }));
         }
     }
 }

@@ -5,7 +5,9 @@
 use std::time::Instant;
 
 use loopio_net::{ConnId, Ctx, HttpReply, Request, Response, TimerId};
-use loopio_socket::{ClientId, Command, DisconnectReason, Handshake, Message, Server, Transmit};
+use loopio_socket::{
+    ClientId, Command, DisconnectReason, Handshake, Message, MessageRef, Server, TransmitRef,
+};
 
 use super::trace;
 use crate::engineio::{CloseReason, Data, Handler, SessionId, Sessions};
@@ -55,16 +57,25 @@ impl Glue {
         self.drain(sessions);
     }
 
-    /// Drain step (contract point 6): transmits, diagnostics, then the timer.
+    /// Drain step (contract point 6): transmits, diagnostics, then the timer. Transmits are
+    /// borrowed: a message for one recipient goes from the server's buffer straight into the
+    /// session's.
     fn drain(&mut self, sessions: &mut Sessions<'_>) {
-        while let Some(transmit) = self.io.poll_transmit() {
+        while let Some(transmit) = self.io.poll_transmit_ref() {
             match transmit {
-                Transmit::Send {
+                TransmitRef::Send {
                     client,
                     message,
                     volatile,
-                } => self.send(sessions, client, &message, volatile),
-                Transmit::Close { client } => sessions.close(session_of(client)),
+                } => {
+                    let data = match &message {
+                        MessageRef::Text(text) => Data::Text(text),
+                        MessageRef::Shared(Message::Text(text)) => Data::Text(text),
+                        MessageRef::Shared(Message::Binary(bytes)) => Data::Binary(bytes),
+                    };
+                    send(sessions, session_of(client), data, volatile, self.trace);
+                }
+                TransmitRef::Close { client } => sessions.close(session_of(client)),
                 _ => {}
             }
         }
@@ -74,32 +85,6 @@ impl Glue {
             }
         }
         self.arm(sessions);
-    }
-
-    /// Sends one message; sends to sessions the engine no longer knows are dropped.
-    fn send(
-        &self,
-        sessions: &mut Sessions<'_>,
-        client: ClientId,
-        message: &Message,
-        volatile: bool,
-    ) {
-        let session = session_of(client);
-        if volatile && !sessions.is_writable(session) {
-            if self.trace {
-                eprintln!("sio {} -> dropped volatile message", sid(sessions, session));
-            }
-            return;
-        }
-        if self.trace {
-            trace::outgoing(sid(sessions, session), message);
-        }
-        let data = match message {
-            Message::Text(text) => Data::Text(text),
-            Message::Binary(bytes) => Data::Binary(bytes),
-        };
-        // A full outbox means the client stopped reading; its ping timeout will end it.
-        let _ = sessions.send(session, data);
     }
 
     /// Makes sure the loop timer fires no later than the server's next deadline.
@@ -192,6 +177,27 @@ impl Handler for Glue {
             None => HttpReply::Respond(Response::new(404)),
         }
     }
+}
+
+/// Sends one message; sends to sessions the engine no longer knows are dropped.
+fn send(
+    sessions: &mut Sessions<'_>,
+    session: SessionId,
+    data: Data<'_>,
+    volatile: bool,
+    trace: bool,
+) {
+    if volatile && !sessions.is_writable(session) {
+        if trace {
+            eprintln!("sio {} -> dropped volatile message", sid(sessions, session));
+        }
+        return;
+    }
+    if trace {
+        trace::outgoing(sid(sessions, session), data);
+    }
+    // A full outbox means the client stopped reading; its ping timeout will end it.
+    let _ = sessions.send(session, data);
 }
 
 /// Engine.IO's close reasons as socket.io reports them to `disconnect` listeners.

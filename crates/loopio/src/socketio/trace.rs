@@ -5,7 +5,7 @@
 //! sio Yq2x… -> ATTACHMENT 1234 bytes
 //! ```
 
-use loopio_socket::{Header, Message};
+use loopio_socket::Header;
 
 use crate::engineio::Data;
 
@@ -21,10 +21,10 @@ pub(crate) fn incoming(sid: &str, data: Data<'_>) {
 }
 
 /// Prints a message sent on session `sid`.
-pub(crate) fn outgoing(sid: &str, message: &Message) {
-    match message {
-        Message::Text(text) => eprintln!("sio {sid} -> {}", describe(text)),
-        Message::Binary(bytes) => eprintln!("sio {sid} -> ATTACHMENT {} bytes", bytes.len()),
+pub(crate) fn outgoing(sid: &str, data: Data<'_>) {
+    match data {
+        Data::Text(text) => eprintln!("sio {sid} -> {}", describe(text)),
+        Data::Binary(bytes) => eprintln!("sio {sid} -> ATTACHMENT {} bytes", bytes.len()),
     }
 }
 
