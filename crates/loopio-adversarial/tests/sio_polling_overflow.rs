@@ -4,15 +4,17 @@
 //! overload policy that reports each drop. So when the client polls again it must either get
 //! every message in order, or find its session closed (and the server's user told).
 //!
-//! Today the Socket.IO glue (`loopio/src/socketio/glue.rs`, `Glue::send`) ignores
-//! `SendError::BufferFull` ("its ping timeout will end it"): the messages past the limit are
-//! dropped with no report, the session stays open, and the client's next GETs deliver a
-//! stream with a hole in it. `polling_client_over_the_engine_buffer_sees_a_gap_today` pins
-//! that; the ignored test states the requirement.
+//! The policy (`loopio/src/socketio/glue.rs`, `Glue::send`), the same as for a WebSocket past
+//! the loop's `max_buffered` (`OverflowPolicy::Close`): the message that does not fit is not
+//! queued, the session is closed and its sockets disconnect at once with "transport error";
+//! what was queued before still goes out, followed by the Engine.IO close `1`, so the client
+//! sees no hole.
 
 mod support;
 
-use loopio::socketio::SocketIo;
+use std::sync::{Arc, Mutex};
+
+use loopio::socketio::{DisconnectReason, SocketIo};
 use support::sio::{Sio, SioPoll};
 
 const SIZE: usize = 64 << 10;
@@ -21,10 +23,17 @@ const MESSAGES: u64 = 320;
 
 /// Emits the messages while the client does not poll, then polls; after its first GET one
 /// more message (`MESSAGES`) is emitted. Polls until that one or the end of the session;
-/// returns the sequence numbers received and whether the session ended.
-fn run() -> (Vec<u64>, bool) {
-    let server = Sio::start(SocketIo::builder(), |io| {
-        io.of("/").on_connection(|socket| socket.join("room"));
+/// returns the sequence numbers received, whether the session ended and the disconnect
+/// reasons the server's handlers saw.
+fn run() -> (Vec<u64>, bool, Vec<DisconnectReason>) {
+    let reasons = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&reasons);
+    let server = Sio::start(SocketIo::builder(), move |io| {
+        io.of("/").on_connection(move |socket| {
+            socket.join("room");
+            let sink = Arc::clone(&sink);
+            socket.on_disconnect(move |_, reason| sink.lock().unwrap().push(reason));
+        });
     });
     let mut client = SioPoll::connect(server.addr);
     let blob = "y".repeat(SIZE);
@@ -37,7 +46,7 @@ fn run() -> (Vec<u64>, bool) {
     }
     let mut seqs = Vec::new();
     let mut marked = false;
-    let ended = loop {
+    let ended = 'polling: loop {
         let packets = match client.try_get() {
             Ok(packets) => packets,
             Err(err) if err.kind() == std::io::ErrorKind::UnexpectedEof => break true,
@@ -54,7 +63,7 @@ fn run() -> (Vec<u64>, bool) {
         }
         for packet in &packets {
             if packet == "1" || packet.starts_with("status") {
-                return (seqs, true);
+                break 'polling true;
             }
             let seq = packet
                 .strip_prefix(r#"2["m","#)
@@ -69,7 +78,8 @@ fn run() -> (Vec<u64>, bool) {
     };
     drop(client);
     server.stop();
-    (seqs, ended)
+    let reasons = reasons.lock().unwrap().clone();
+    (seqs, ended, reasons)
 }
 
 fn gaps(seqs: &[u64]) -> Vec<(u64, u64)> {
@@ -80,29 +90,23 @@ fn gaps(seqs: &[u64]) -> Vec<(u64, u64)> {
 }
 
 #[test]
-#[ignore = "known bug: the Socket.IO glue drops messages silently on BufferFull (module docs)"]
 fn polling_client_gets_everything_or_its_session_closes() {
-    let (seqs, ended) = run();
+    let (seqs, ended, reasons) = run();
+    eprintln!(
+        "polling overflow: {} of {} x 64 KiB received, session ended: {ended}, server saw \
+         {reasons:?}",
+        seqs.len(),
+        MESSAGES + 1
+    );
     assert!(gaps(&seqs).is_empty(), "gaps {:?}", gaps(&seqs));
+    assert_eq!(seqs.first(), Some(&0));
     assert!(
         ended || seqs.len() as u64 == MESSAGES + 1,
         "{} of {}",
         seqs.len(),
         MESSAGES + 1
     );
-}
-
-#[test]
-fn polling_client_over_the_engine_buffer_sees_a_gap_today() {
-    let (seqs, ended) = run();
-    let gaps = gaps(&seqs);
-    eprintln!(
-        "polling overflow: {} of {MESSAGES} x 64 KiB received, gaps {gaps:?}, session \
-         ended: {ended}",
-        seqs.len()
-    );
-    assert!(!ended, "the session stays open");
-    assert_eq!(seqs.first(), Some(&0));
-    assert_eq!(seqs.last(), Some(&MESSAGES));
-    assert_eq!(gaps.len(), 1, "one hole where the buffer was full");
+    // 20 MiB do not fit in 16: the documented policy closed the session and said so.
+    assert!(ended, "closed past max_buffered");
+    assert_eq!(reasons, [DisconnectReason::TransportError]);
 }

@@ -10,7 +10,7 @@ use loopio_socket::{
 };
 
 use super::trace;
-use crate::engineio::{CloseReason, Data, Handler, SessionId, Sessions};
+use crate::engineio::{CloseReason, Data, Handler, SendError, SessionId, Sessions};
 
 /// The user's handler for HTTP requests outside the Engine.IO path.
 pub(crate) type HttpHandler = Box<dyn FnMut(&Request, &[u8]) -> Response>;
@@ -62,7 +62,7 @@ impl Glue {
     /// session's.
     fn drain(&mut self, sessions: &mut Sessions<'_>) {
         while let Some(transmit) = self.io.poll_transmit_ref() {
-            match transmit {
+            let overloaded = match transmit {
                 TransmitRef::Send {
                     client,
                     message,
@@ -73,10 +73,17 @@ impl Glue {
                         MessageRef::Shared(Message::Text(text)) => Data::Text(text),
                         MessageRef::Shared(Message::Binary(bytes)) => Data::Binary(bytes),
                     };
-                    send(sessions, session_of(client), data, volatile, self.trace);
+                    let sent = send(sessions, session_of(client), data, volatile, self.trace);
+                    (!sent).then_some(client)
                 }
-                TransmitRef::Close { client } => sessions.close(session_of(client)),
-                _ => {}
+                TransmitRef::Close { client } => {
+                    sessions.close(session_of(client));
+                    None
+                }
+                _ => None,
+            };
+            if let Some(client) = overloaded {
+                self.overloaded(sessions, client);
             }
         }
         while let Some(event) = self.io.poll_event() {
@@ -85,6 +92,20 @@ impl Glue {
             }
         }
         self.arm(sessions);
+    }
+
+    /// The overload policy (see [`send`]): the client stopped reading and its session
+    /// passed its hard limit. Its sockets disconnect now with "transport error", the session
+    /// closes after what was queued before.
+    fn overloaded(&mut self, sessions: &mut Sessions<'_>, client: ClientId) {
+        let session = session_of(client);
+        if self.trace {
+            eprintln!("sio {} over max_buffered: closed", sid(sessions, session));
+        }
+        let now = self.now(sessions);
+        self.io
+            .handle_close(now, client, DisconnectReason::TransportError);
+        sessions.close(session);
     }
 
     /// Makes sure the loop timer fires no later than the server's next deadline.
@@ -179,25 +200,32 @@ impl Handler for Glue {
     }
 }
 
-/// Sends one message; sends to sessions the engine no longer knows are dropped.
+/// Sends one message; sends to sessions the engine no longer knows are dropped (their
+/// sockets have already disconnected). Returns `false` when the session is past its hard
+/// limit.
+///
+/// The overload policy: a message that would take the session past its hard limit
+/// (Engine.IO `max_buffered` queued bytes over polling, the loop's `max_buffered` over
+/// WebSocket) is not sent and the session is closed ([`Glue::overloaded`]), as the loop does
+/// for a WebSocket past `max_buffered` (`OverflowPolicy::Close`). Over polling what was
+/// queued before still goes out, so the client never sees a stream with a hole in it.
 fn send(
     sessions: &mut Sessions<'_>,
     session: SessionId,
     data: Data<'_>,
     volatile: bool,
     trace: bool,
-) {
+) -> bool {
     if volatile && !sessions.is_writable(session) {
         if trace {
             eprintln!("sio {} -> dropped volatile message", sid(sessions, session));
         }
-        return;
+        return true;
     }
     if trace {
         trace::outgoing(sid(sessions, session), data);
     }
-    // A full outbox means the client stopped reading; its ping timeout will end it.
-    let _ = sessions.send(session, data);
+    !matches!(sessions.send(session, data), Err(SendError::BufferFull))
 }
 
 /// Engine.IO's close reasons as socket.io reports them to `disconnect` listeners.

@@ -46,6 +46,15 @@
 //! WebSocket is past the loop's high-water mark, or a polling session holds no GET and has
 //! packets queued.
 //!
+//! **Overload policy.** Other messages are never dropped silently: one that would take a
+//! session past its hard limit (Engine.IO [`engineio::Config::max_buffered`] queued bytes
+//! over polling, default 16 MiB; the loop's `max_buffered` over WebSocket, default 64 MiB) is
+//! not sent, and the session is closed. Its sockets disconnect at once with
+//! [`DisconnectReason::TransportError`] ("transport error"), which is what the `disconnect`
+//! handlers see; over polling what was queued before still goes out, then the Engine.IO
+//! close, so the client sees no hole in its stream, only the end of it. This matches the
+//! loop's default [`OverflowPolicy::Close`](crate::net::OverflowPolicy::Close) for a WebSocket.
+//!
 //! [`Sessions::is_writable`]: crate::engineio::Sessions::is_writable
 
 mod glue;
