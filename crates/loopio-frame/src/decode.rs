@@ -365,10 +365,25 @@ impl Decoder {
         if let Some(key) = frame.mask {
             apply_mask(chunk, key, (frame.done % 4) as usize);
         }
+        let remaining = remaining as usize; // ≤ max_frame_size, checked in `start_frame`
         match frame.kind {
             // Validate as bytes arrive so bad text fails at the first bad byte (Autobahn 6.4).
-            Kind::Text => self.utf8.push_str(chunk, &mut self.text)?,
-            _ => self.bytes.extend_from_slice(chunk),
+            Kind::Text => {
+                if let Some(extra) =
+                    room_for(self.text.len(), self.text.capacity(), take, remaining)
+                {
+                    self.text.reserve_exact(extra);
+                }
+                self.utf8.push_str(chunk, &mut self.text)?
+            }
+            _ => {
+                if let Some(extra) =
+                    room_for(self.bytes.len(), self.bytes.capacity(), take, remaining)
+                {
+                    self.bytes.reserve_exact(extra);
+                }
+                self.bytes.extend_from_slice(chunk)
+            }
         }
         *pos += take;
         frame.done += take as u64;
@@ -407,6 +422,18 @@ impl Decoder {
             0..self.bytes.len(),
         )))
     }
+}
+
+/// How much to grow a message buffer holding `len` bytes (capacity `capacity`) that must take
+/// `take` more of a frame with `remaining` payload bytes left (`take` included); `None` when
+/// they fit.
+///
+/// Room for the rest of the frame when that at most doubles what has arrived, else twice the
+/// arrived bytes: a 64 KiB message that arrives in two reads is sized exactly on the first and
+/// never reallocated (copied again), while a header claiming 2^63 bytes still reserves no more
+/// than twice the bytes actually received.
+fn room_for(len: usize, capacity: usize, take: usize, remaining: usize) -> Option<usize> {
+    (capacity - len < take).then(|| remaining.min(len.saturating_add(take.saturating_mul(2))))
 }
 
 impl Kind {
@@ -467,6 +494,25 @@ mod tests {
             110
         );
         assert!(heap(&decoder) <= 2 * 100, "reserved {}", heap(&decoder));
+    }
+
+    #[test]
+    fn a_frame_split_across_two_reads_is_sized_once() {
+        // A 64 KiB frame never fits a 64 KiB read whole: the first read reserves the frame's
+        // length (it at most doubles what arrived), so the tail is not a reallocation.
+        for opcode in [OpCode::Text, OpCode::Binary] {
+            let mut decoder = Decoder::new(Role::Client, Limits::default());
+            let mut wire = Vec::new();
+            encode_frame(&mut wire, opcode, true, &[b'x'; 65_536], None);
+            let (head, tail) = wire.split_at_mut(65_536);
+            assert_eq!(decoder.decode(head).expect("valid").message, None);
+            assert_eq!(heap(&decoder), 65_536);
+            let tail_len = tail.len();
+            let decoded = decoder.decode(tail).expect("valid");
+            assert_eq!(decoded.consumed, tail_len);
+            assert!(decoded.message.is_some());
+            assert_eq!(heap(&decoder), 65_536);
+        }
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! [`Ctx`]: what the service may do from any callback, and the loop state behind it.
 
 use std::collections::{HashSet, VecDeque};
-use std::io;
+use std::io::{self, IoSlice, Write};
 use std::net::SocketAddr;
 use std::time::Instant;
 
@@ -14,6 +14,20 @@ use crate::entropy::Entropy;
 use crate::timer::{TimerKey, Timers};
 use crate::trace::{self, FrameTracer};
 use crate::{CloseReason, Config, ConnId, Initiator, OverflowPolicy, Response, SendError, TimerId};
+
+/// Drained output buffers the loop keeps for the next connection that needs one. Bounded in
+/// count and in each buffer's capacity, so the pool holds at most 16 × 256 KiB = 4 MiB for the
+/// whole loop whatever the number of connections; idle connections hold no buffer at all.
+/// Without it every busy turn would `malloc` a fresh buffer and, past glibc's mmap threshold,
+/// fault in fresh zeroed pages for every large message.
+const SPARE_BUFFERS: usize = 16;
+/// The largest capacity the pool keeps (bytes); larger buffers are freed when drained.
+const SPARE_CAPACITY: usize = 256 << 10;
+/// Payloads at least this long (bytes) skip the out buffer when it is empty: header and
+/// payload go to the socket in one `writev`, and only what the socket did not take is
+/// buffered. Below it, copying is cheaper than a syscall per message, and many small sends in
+/// one turn still cost one `write`.
+const DIRECT_WRITE_MIN: usize = 16 << 10;
 
 /// Something to tell the service once the current callback has returned.
 #[derive(Debug)]
@@ -68,6 +82,10 @@ pub struct Ctx {
     service_timers: HashSet<u64>,
     next_timer: u64,
     entropy: Option<Entropy>,
+    /// Drained output buffers for reuse (see [`SPARE_BUFFERS`]).
+    spare: Vec<Vec<u8>>,
+    /// A frame header being written straight to a socket (capacity 14, kept).
+    header: Vec<u8>,
     pub(crate) trace: bool,
     pub(crate) shutdown: bool,
 }
@@ -89,6 +107,8 @@ impl Ctx {
             service_timers: HashSet::new(),
             next_timer: 0,
             entropy: None,
+            spare: Vec::new(),
+            header: Vec::with_capacity(loopio_frame::MAX_HEADER_LEN),
             trace,
             shutdown: false,
         }
@@ -304,6 +324,27 @@ impl Ctx {
             slot.generation = slot.generation.wrapping_add(1);
             self.free.push(index);
             self.live -= 1;
+            self.recycle(conn.out);
+        }
+    }
+
+    /// Keeps a drained output buffer for the next connection that writes, if the pool has room
+    /// and the buffer is not too large; frees it otherwise.
+    pub(crate) fn recycle(&mut self, mut buffer: Vec<u8>) {
+        let capacity = buffer.capacity();
+        if capacity > 0 && capacity <= SPARE_CAPACITY && self.spare.len() < SPARE_BUFFERS {
+            buffer.clear();
+            self.spare.push(buffer);
+        }
+    }
+
+    /// Gives connection `index` a pooled buffer if it has none, so a busy turn reuses memory
+    /// instead of allocating it.
+    fn take_spare(&mut self, index: u32) {
+        if self.conn_at(index).out.capacity() == 0 {
+            if let Some(buffer) = self.spare.pop() {
+                self.conn_at(index).out = buffer;
+            }
         }
     }
 
@@ -418,6 +459,30 @@ impl Ctx {
             trace::frame_out(id, opcode, true, payload, mask);
         }
         let conn = self.conn_at(id.index);
+        if mask.is_none() && payload.len() >= DIRECT_WRITE_MIN && conn.buffered() == 0 {
+            let mut header = std::mem::take(&mut self.header);
+            header.clear();
+            loopio_frame::encode_header(&mut header, opcode, true, payload.len() as u64, None);
+            let conn = self.conn_at(id.index);
+            let written = write_direct(&mut conn.socket, &header, payload);
+            if written < header.len() + payload.len() {
+                self.take_spare(id.index);
+                let conn = self.conn_at(id.index);
+                match written.checked_sub(header.len()) {
+                    Some(sent) => conn.out.extend_from_slice(&payload[sent..]),
+                    None => {
+                        conn.out.reserve(header.len() + payload.len() - written);
+                        conn.out.extend_from_slice(&header[written..]);
+                        conn.out.extend_from_slice(payload);
+                    }
+                }
+                self.after_write(id.index);
+            }
+            self.header = header;
+            return Ok(());
+        }
+        self.take_spare(id.index);
+        let conn = self.conn_at(id.index);
         loopio_frame::encode_frame(&mut conn.out, opcode, true, payload, mask);
         self.after_write(id.index);
         Ok(())
@@ -434,6 +499,7 @@ impl Ctx {
         self.reserve(id, len + 14)?;
         let mask = self.mask_for(id)?;
         let trace = self.trace;
+        self.take_spare(id.index);
         let conn = self.conn_at(id.index);
         conn.out.reserve(len + 14);
         loopio_frame::encode_header(&mut conn.out, opcode, true, len as u64, mask);
@@ -623,4 +689,27 @@ impl Ctx {
             }
         }
     }
+}
+
+/// Writes `header` then `payload` with as few `writev` calls as the socket allows; returns the
+/// bytes written before the socket would block or failed (a real error shows up again at the
+/// next flush, which then ends the connection).
+fn write_direct(socket: &mut TcpStream, header: &[u8], payload: &[u8]) -> usize {
+    let total = header.len() + payload.len();
+    let mut written = 0;
+    while written < total {
+        let result = match written.checked_sub(header.len()) {
+            Some(sent) => socket.write(&payload[sent..]),
+            None => {
+                socket.write_vectored(&[IoSlice::new(&header[written..]), IoSlice::new(payload)])
+            }
+        };
+        match result {
+            Ok(0) => break,
+            Ok(n) => written += n,
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+            Err(_) => break,
+        }
+    }
+    written
 }

@@ -473,13 +473,15 @@ impl<S: Service> EventLoop<S> {
             }
         }
         if conn.out_pos == conn.out.len() {
-            // Idle connections keep no output buffer.
-            conn.out = Vec::new();
+            // Idle connections keep no output buffer: it goes back to the loop's pool.
+            let drained = std::mem::take(&mut conn.out);
             conn.out_pos = 0;
+            self.ctx.recycle(drained);
         } else if conn.out_pos >= COMPACT_AT && conn.out_pos * 2 >= conn.out.len() {
             conn.out.drain(..conn.out_pos);
             conn.out_pos = 0;
         }
+        let conn = self.ctx.conn_at(index);
         if conn.flags.over_high_water && conn.buffered() <= high_water / 2 {
             conn.flags.over_high_water = false;
             if conn.state == State::Open {
