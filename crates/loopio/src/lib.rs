@@ -8,6 +8,7 @@
 //! | [`net`] | the event loop, the [`net::Service`] trait, the cross-thread [`net::Handle`] |
 //! | [`frame`] | the RFC 6455 frame codec |
 //! | [`handshake`] | HTTP/1.1 heads and the upgrade |
+//! | [`guide`] | how it all works, with real bytes on the wire (docs only) |
 //!
 //! A chat server the official `socket.io-client` connects to:
 //!
@@ -49,6 +50,7 @@
 #![doc(test(attr(deny(warnings))))]
 
 pub mod engineio;
+pub mod guide;
 pub mod socketio;
 
 pub use loopio_frame as frame;
