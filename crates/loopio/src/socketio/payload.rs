@@ -1,5 +1,8 @@
 //! [`Payload`]: any JSON value, with binary attachments as bytes where they were.
 
+use std::fmt;
+
+use serde::de::{self, MapAccess, SeqAccess, Visitor};
 use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Number, Value};
@@ -55,42 +58,113 @@ impl Payload {
             _ => None,
         }
     }
-
-    /// Converts a JSON value, replacing each placeholder object with its attachment.
-    fn from_value(value: Value) -> Payload {
-        match value {
-            Value::Null => Payload::Null,
-            Value::Bool(b) => Payload::Bool(b),
-            Value::Number(n) => Payload::Number(n),
-            Value::String(s) => Payload::String(s),
-            Value::Array(items) => {
-                Payload::Array(items.into_iter().map(Payload::from_value).collect())
-            }
-            Value::Object(map) => match attachment(&map) {
-                Some(bytes) => Payload::Binary(bytes),
-                None => Payload::Object(
-                    map.into_iter()
-                        .map(|(k, v)| (k, Payload::from_value(v)))
-                        .collect(),
-                ),
-            },
-        }
-    }
 }
 
 /// The bytes a placeholder object names. Only inside `Args::decode` of a binary packet does
 /// `Binary` find them; elsewhere the object stays an object, as socket.io-parser leaves it.
-fn attachment(map: &Map<String, Value>) -> Option<Vec<u8>> {
-    if map.get("_placeholder") != Some(&Value::Bool(true)) {
+fn attachment(fields: &[(String, Payload)]) -> Option<Vec<u8>> {
+    let is_placeholder = fields
+        .iter()
+        .any(|(key, value)| key == "_placeholder" && *value == Payload::Bool(true));
+    if !is_placeholder {
         return None;
     }
-    let Binary(bytes) = Binary::deserialize(Value::Object(map.clone())).ok()?;
+    // Rebuild just the scalar fields: `Binary` reads `_placeholder` and `num` from a JSON object.
+    let map: Map<String, Value> = fields
+        .iter()
+        .filter_map(|(key, value)| match value {
+            Payload::Bool(b) => Some((key.clone(), Value::Bool(*b))),
+            Payload::Number(n) => Some((key.clone(), Value::Number(n.clone()))),
+            _ => None,
+        })
+        .collect();
+    let Binary(bytes) = Binary::deserialize(Value::Object(map)).ok()?;
     Some(bytes)
+}
+
+/// Builds a [`Payload`] straight from the deserializer, so object keys keep the order they were
+/// sent in (`serde_json::Map` would sort them) and placeholders become bytes on the way.
+struct PayloadVisitor;
+
+impl<'de> Visitor<'de> for PayloadVisitor {
+    type Value = Payload;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Payload, E> {
+        Ok(Payload::Null)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Payload, E> {
+        Ok(Payload::Null)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Payload, D::Error> {
+        Payload::deserialize(deserializer)
+    }
+
+    fn visit_bool<E: de::Error>(self, b: bool) -> Result<Payload, E> {
+        Ok(Payload::Bool(b))
+    }
+
+    fn visit_i64<E: de::Error>(self, n: i64) -> Result<Payload, E> {
+        Ok(Payload::Number(n.into()))
+    }
+
+    fn visit_u64<E: de::Error>(self, n: u64) -> Result<Payload, E> {
+        Ok(Payload::Number(n.into()))
+    }
+
+    fn visit_f64<E: de::Error>(self, n: f64) -> Result<Payload, E> {
+        // JSON has no NaN or infinity; serde_json's `Value` maps them to null the same way.
+        Ok(Number::from_f64(n).map_or(Payload::Null, Payload::Number))
+    }
+
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<Payload, E> {
+        Ok(Payload::String(s.to_owned()))
+    }
+
+    fn visit_string<E: de::Error>(self, s: String) -> Result<Payload, E> {
+        Ok(Payload::String(s))
+    }
+
+    fn visit_bytes<E: de::Error>(self, bytes: &[u8]) -> Result<Payload, E> {
+        Ok(Payload::Binary(bytes.to_vec()))
+    }
+
+    fn visit_byte_buf<E: de::Error>(self, bytes: Vec<u8>) -> Result<Payload, E> {
+        Ok(Payload::Binary(bytes))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Payload, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(64));
+        while let Some(item) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Payload::Array(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Payload, A::Error> {
+        let mut fields: Vec<(String, Payload)> = Vec::new();
+        while let Some((key, value)) = map.next_entry::<String, Payload>()? {
+            // A repeated key keeps its first place and takes the last value, as JSON.parse does.
+            match fields.iter_mut().find(|(k, _)| *k == key) {
+                Some(field) => field.1 = value,
+                None => fields.push((key, value)),
+            }
+        }
+        Ok(match attachment(&fields) {
+            Some(bytes) => Payload::Binary(bytes),
+            None => Payload::Object(fields),
+        })
+    }
 }
 
 impl<'de> Deserialize<'de> for Payload {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Value::deserialize(deserializer).map(Payload::from_value)
+        deserializer.deserialize_any(PayloadVisitor)
     }
 }
 
@@ -153,5 +227,15 @@ mod tests {
             r#"51-["e",[1,{"k":"v"},{"_placeholder":true,"num":0}]]"#
         );
         assert_eq!(again.attachments(), [vec![7]]);
+    }
+
+    #[test]
+    fn object_keys_keep_their_order() {
+        let payload: Payload =
+            serde_json::from_str(r#"{"user":"Yoon","text":"hi","a":[1,2.5,null]}"#).unwrap();
+        assert_eq!(
+            serde_json::to_string(&payload).unwrap(),
+            r#"{"user":"Yoon","text":"hi","a":[1,2.5,null]}"#
+        );
     }
 }
