@@ -8,19 +8,13 @@
 //! them, then a Socket.IO DISCONNECT (`41`) or the Engine.IO close (`1`), and the WebSocket
 //! a close frame.
 //!
-//! Today (see `what_shutdown_delivers_today`): the WebSocket client gets its messages and a
-//! close 1001 but neither `41` nor `1`; the polling client gets nothing: its keep-alive
-//! connection is closed with the loop's shutdown, the messages queued in its Engine.IO
-//! session are dropped, and its next GET is refused. Missing pieces, in order:
-//! 1. `loopio_net::Service` has no shutdown callback, so `SocketIoService` never learns of
-//!    the shutdown and never calls `loopio_socket::Server::close` (which disconnects every
-//!    socket with "server shutting down" and asks for every session's close).
-//! 2. `EventLoop::begin_shutdown` ends every connection that is not an open WebSocket,
-//!    including idle keep-alive polling connections and held GETs, so an Engine.IO session
-//!    on polling has no way to hand over its queue and its `1` (engine.io waits for the next
-//!    GET, up to its close timeout).
-//! 3. The loop exits once no connection is live, without waiting for Engine.IO sessions
-//!    whose client is between two GETs.
+//! How (`what_shutdown_delivers` pins the bytes): `loopio_net::Service::on_shutdown` runs
+//! once the listener is closed and before the loop closes anything; `SocketIoService` calls
+//! `loopio_socket::Server::close` (a DISCONNECT to every socket after what was queued for it,
+//! "server shutting down" to the handlers), then Engine.IO closes every session after its
+//! queue. The loop keeps held GETs and idle keep-alive connections open and runs while
+//! `Service::is_shutdown_pending` (Engine.IO sessions still waiting for their polling client's
+//! next GET), up to `shutdown_timeout`.
 
 mod support;
 
@@ -101,7 +95,6 @@ fn messages() -> Vec<String> {
 }
 
 #[test]
-#[ignore = "known gap: Socket.IO shutdown sends no 41/1 and drops polling queues (module docs)"]
 fn shutdown_flushes_queued_messages_then_disconnects_over_both_transports() {
     let seen = run_shutdown();
     assert!(seen.ended, "loop exited");
@@ -128,12 +121,14 @@ fn shutdown_flushes_queued_messages_then_disconnects_over_both_transports() {
     );
 }
 
-/// Pins today's behaviour, so a change is noticed (and this test replaced by the one above).
+/// Pins the exact sequence on the wire, and that the loop exits at once when the peers
+/// cooperate. Socket.IO packets are shown without their Engine.IO `4`, so a lone `1` is the
+/// DISCONNECT of `/` and, over polling, the second `1` is the Engine.IO close.
 #[test]
-fn what_shutdown_delivers_today() {
+fn what_shutdown_delivers() {
     let seen = run_shutdown();
     eprintln!(
-        "shutdown today: WebSocket saw {:?}; polling saw {:?}; loop ended: {} after {:?}",
+        "shutdown: WebSocket saw {:?}; polling saw {:?}; loop ended: {} after {:?}",
         seen.websocket, seen.polling, seen.ended, seen.took
     );
     assert!(seen.ended);
@@ -143,7 +138,11 @@ fn what_shutdown_delivers_today() {
         seen.took
     );
     let mut expected = messages();
-    expected.push("close 1001".to_owned());
+    expected.push("1".to_owned());
+    // Engine.IO closes its WebSocket without a status, as engine.io does.
+    expected.push("close 1005".to_owned());
     assert_eq!(seen.websocket, expected);
-    assert!(seen.polling.is_err(), "{:?}", seen.polling);
+    let mut expected = messages();
+    expected.extend(["1".to_owned(), "1".to_owned()]);
+    assert_eq!(seen.polling, Ok(expected));
 }

@@ -79,7 +79,11 @@ pub struct Config {
     pub max_buffered: usize,
     /// What passing [`Config::max_buffered`] does. Default [`OverflowPolicy::Close`].
     pub overflow: OverflowPolicy,
-    /// Time given to flush close frames on shutdown. Default 5 s.
+    /// Longest a graceful shutdown lasts: time for peers to take their queued output and close
+    /// frames, and for the service's pending work ([`Service::is_shutdown_pending`], e.g. a
+    /// polling client's last GET). Past it the remaining connections are aborted. Default 5 s.
+    ///
+    /// [`Service::is_shutdown_pending`]: crate::Service::is_shutdown_pending
     pub shutdown_timeout: Duration,
     /// Size of the one loop-owned read buffer, in bytes. Default 64 KiB.
     pub read_buffer: usize,

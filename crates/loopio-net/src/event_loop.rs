@@ -206,11 +206,22 @@ impl<S: Service> EventLoop<S> {
         Some(next.saturating_duration_since(Instant::now()) + Duration::from_micros(500))
     }
 
+    /// During a shutdown: the deadline passed, or the service waits for nothing and every
+    /// connection left is an idle keep-alive one (which `finish` then closes).
     fn is_finished(&self) -> bool {
-        match self.shutdown_deadline {
-            Some(deadline) => self.ctx.live == 0 || Instant::now() >= deadline,
-            None => false,
+        let Some(deadline) = self.shutdown_deadline else {
+            return false;
+        };
+        if self.ctx.live == 0 || Instant::now() >= deadline {
+            return true;
         }
+        if self.service.is_shutdown_pending() {
+            return false;
+        }
+        (0..self.ctx.slots.len())
+            .filter_map(|index| self.ctx.id_at(index))
+            .filter_map(|id| self.ctx.conn(id))
+            .all(|conn| conn.state == State::ReadingHead && conn.buffered() == 0)
     }
 
     fn accept(&mut self) {
@@ -498,12 +509,18 @@ impl<S: Service> EventLoop<S> {
         }
     }
 
-    /// Stops accepting, starts the close handshake everywhere, ends plain HTTP connections.
+    /// Stops accepting, lets the service say goodbye ([`Service::on_shutdown`]), then starts
+    /// the close handshake on every WebSocket it left open and drops connections that never
+    /// reached the service. Held requests and the service's idle keep-alive connections stay
+    /// open: the service may still answer them (a long-poll's last messages), and
+    /// [`EventLoop::is_finished`] waits for it.
     fn begin_shutdown(&mut self) {
         self.shutdown_deadline = Some(self.ctx.now + self.ctx.config.shutdown_timeout);
         if let Some(mut listener) = self.listener.take() {
             let _ = self.poll.registry().deregister(&mut listener);
         }
+        self.service.on_shutdown(&mut self.ctx);
+        self.deliver_notices();
         for index in 0..self.ctx.slots.len() {
             let Some(id) = self.ctx.id_at(index) else {
                 continue;
@@ -516,6 +533,7 @@ impl<S: Service> EventLoop<S> {
                         .close(id, CloseCode::GOING_AWAY, "server shutting down");
                 }
                 (State::AwaitingClose | State::Lingering, _) => {}
+                (State::AwaitingResponse { .. } | State::ReadingHead, true) => {}
                 (State::ReadingHead, false) => self.ctx.free(id.index),
                 _ => self.ctx.abort(id, CloseReason::Shutdown),
             }

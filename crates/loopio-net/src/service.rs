@@ -345,4 +345,24 @@ pub trait Service {
     fn on_timer(&mut self, ctx: &mut Ctx, timer: TimerId, data: u64) {
         let _ = (ctx, timer, data);
     }
+
+    /// A graceful shutdown began ([`Ctx::shutdown`], [`Handle::shutdown`]): called once, after
+    /// the listener is closed and before the loop closes any connection, so the service can
+    /// say goodbye in its own protocol (a close message, answers to held requests). Open
+    /// WebSockets it leaves open are then closed with 1001; held requests and idle keep-alive
+    /// connections stay, so it can still answer them; see
+    /// [`Service::is_shutdown_pending`].
+    ///
+    /// [`Handle::shutdown`]: crate::Handle::shutdown
+    fn on_shutdown(&mut self, ctx: &mut Ctx) {
+        let _ = ctx;
+    }
+
+    /// During a shutdown: whether the service still waits for peers (e.g. a long-polling
+    /// client that must come back for its last messages). The loop runs until this is `false`
+    /// and every connection but idle keep-alive ones has closed, or until
+    /// [`Config::shutdown_timeout`](crate::Config::shutdown_timeout). Default `false`.
+    fn is_shutdown_pending(&self) -> bool {
+        false
+    }
 }

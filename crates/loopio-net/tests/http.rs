@@ -216,3 +216,46 @@ fn refused_body_goes_to_the_service_then_closes() {
     expect_eof(&mut stream);
     server.stop();
 }
+
+/// A graceful shutdown calls `on_shutdown` once, then leaves a held request to the service
+/// (which answers it, here from its timer) instead of ending it, and exits as soon as only
+/// idle keep-alive connections are left, well before `shutdown_timeout` (300 ms here).
+#[test]
+fn shutdown_leaves_a_held_request_for_the_service_to_answer() {
+    let mut server = Server::start(Config::default());
+    let mut stream = connect(server.addr);
+    stream
+        .write_all(b"GET /hold HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    let held = std::time::Instant::now() + WAIT;
+    loop {
+        let (tx, rx) = std::sync::mpsc::channel();
+        server
+            .handle
+            .run(move |service, _| {
+                let _ = tx.send(service.held.len());
+            })
+            .unwrap();
+        if rx.recv_timeout(WAIT).unwrap() == 1 {
+            break;
+        }
+        assert!(std::time::Instant::now() < held, "request held in time");
+    }
+    let t0 = std::time::Instant::now();
+    server.handle.shutdown().unwrap();
+    assert_eq!(server.next_seen(), Seen::Shutdown);
+    let (head, body) = read_response(&mut stream);
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    assert_eq!(body, b"late");
+    server.join();
+    assert!(
+        t0.elapsed() < Duration::from_millis(250),
+        "{:?}",
+        t0.elapsed()
+    );
+    let mut rest = Vec::new();
+    assert_eq!(
+        stream.read_to_end(&mut rest).map(|_| rest.len()).ok(),
+        Some(0)
+    );
+}

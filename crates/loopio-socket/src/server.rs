@@ -294,12 +294,24 @@ impl Server {
         }
     }
 
-    /// Command: shut down. Every socket disconnects with "server shutting down" and every
-    /// session is closed.
+    /// Command: shut down. Every socket is sent a DISCONNECT (after what was queued for it)
+    /// and disconnects with "server shutting down", then every session is closed.
+    ///
+    /// Unlike socket.io's `io.close()`, which only closes the sessions (clients see
+    /// "transport close" and reconnect), clients are told: the official client reports
+    /// "io server disconnect" and does not reconnect by itself.
     pub fn close(&mut self, now: Instant) {
         self.now = now;
         let clients: Vec<ClientId> = self.clients.keys().copied().collect();
         for client in clients {
+            let sockets = self
+                .clients
+                .get(&client)
+                .map(|state| state.sockets.clone())
+                .unwrap_or_default();
+            for (nsp, _) in sockets {
+                self.send_control::<()>(client, PacketType::Disconnect, &nsp, None);
+            }
             self.drop_client(client, DisconnectReason::ServerShuttingDown);
             self.transmits
                 .push_back(Queued::Ready(Transmit::Close { client }));

@@ -107,15 +107,29 @@ fn server_disconnect_sends_disconnect_and_optionally_closes() {
 }
 
 #[test]
-fn shutdown_closes_every_session() {
+fn shutdown_sends_disconnect_to_every_socket_then_closes_every_session() {
     let mut h = Harness::new();
+    h.io.of("/admin");
     h.connect(1);
+    h.connect_to(1, "/admin");
     h.open(2);
+    h.drain();
+    h.io.emit("last", &1).unwrap();
     let now = h.now;
     h.io.close(now);
-    let mut out = h.drain();
-    out.sort();
-    assert_eq!(out, [(1, "<close>".to_owned()), (2, "<close>".to_owned())]);
+    let out = h.drain();
+    let for_client = |client| -> Vec<&str> {
+        out.iter()
+            .filter(|(c, _)| *c == client)
+            .map(|(_, t)| t.as_str())
+            .collect()
+    };
+    // What was queued first, a DISCONNECT per socket in joining order, then the close.
+    assert_eq!(
+        for_client(1),
+        [r#"2["last",1]"#, "1", "1/admin,", "<close>"]
+    );
+    assert_eq!(for_client(2), ["<close>"]);
     assert_eq!(h.io.stats().clients, 0);
 }
 

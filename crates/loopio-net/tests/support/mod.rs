@@ -21,6 +21,8 @@ pub enum Seen {
     Open(ConnId),
     Closed(ConnId, CloseReason),
     Message(ConnId, String),
+    /// `on_shutdown` ran.
+    Shutdown,
 }
 
 /// Echoes; `close` starts a close with 4000; `flood` queues 8 MiB; `/hold` is answered by a timer.
@@ -101,6 +103,10 @@ impl Service for Scripted {
 
     fn on_close(&mut self, _ctx: &mut Ctx, conn: ConnId, reason: &CloseReason) {
         let _ = self.seen.send(Seen::Closed(conn, reason.clone()));
+    }
+
+    fn on_shutdown(&mut self, _ctx: &mut Ctx) {
+        let _ = self.seen.send(Seen::Shutdown);
     }
 }
 

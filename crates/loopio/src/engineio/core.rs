@@ -146,6 +146,19 @@ impl Core {
             .flatten()
     }
 
+    /// Every live session, e.g. to close them all on shutdown.
+    pub(crate) fn ids(&self) -> Vec<SessionId> {
+        self.slots
+            .iter()
+            .enumerate()
+            .filter(|(_, slot)| slot.session.is_some())
+            .map(|(index, slot)| SessionId {
+                index: index as u32,
+                generation: slot.generation,
+            })
+            .collect()
+    }
+
     /// Drops an ended session (after its last transmits) and frees its sid and handle.
     pub(crate) fn remove(&mut self, ctx: &mut Ctx, id: SessionId) {
         let Some(slot) = self.slots.get_mut(id.index as usize) else {

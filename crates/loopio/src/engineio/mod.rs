@@ -157,6 +157,13 @@ pub trait Handler {
         let _ = (sessions, data);
     }
 
+    /// The loop began a graceful shutdown. Called once, before the service closes every
+    /// session still open (each after its queued packets, see [`Sessions::close`]): the
+    /// last chance to send goodbyes.
+    fn on_shutdown(&mut self, sessions: &mut Sessions<'_>) {
+        let _ = sessions;
+    }
+
     /// A plain HTTP request outside the Engine.IO path, with its complete body. Default: 404.
     /// WebSocket upgrades outside the path are refused with 404.
     fn on_http(
@@ -186,6 +193,9 @@ impl<H: Handler + ?Sized> Handler for Box<H> {
     }
     fn on_timer(&mut self, sessions: &mut Sessions<'_>, data: u64) {
         (**self).on_timer(sessions, data)
+    }
+    fn on_shutdown(&mut self, sessions: &mut Sessions<'_>) {
+        (**self).on_shutdown(sessions)
     }
     fn on_http(
         &mut self,

@@ -526,6 +526,31 @@ impl<H: Handler> Service for EngineService<H> {
         }
     }
 
+    /// Graceful shutdown: the handler's goodbyes, then every session is closed after its
+    /// queued packets: a WebSocket gets them and a close frame, a held GET gets them with
+    /// `1`, a polling client between two GETs gets them on its next one.
+    fn on_shutdown(&mut self, ctx: &mut Ctx) {
+        let mut sessions = Sessions {
+            core: &mut self.core,
+            ctx,
+        };
+        self.handler.on_shutdown(&mut sessions);
+        self.drain_dirty(ctx);
+        let now = ctx.now();
+        for id in self.core.ids() {
+            if let Some(session) = self.core.get_mut(id) {
+                session.engine.close(now);
+            }
+            self.run(ctx, id);
+        }
+    }
+
+    /// Sessions still open wait for their polling client's next GET (or their WebSocket's
+    /// close); the loop gives them up to its `shutdown_timeout`.
+    fn is_shutdown_pending(&self) -> bool {
+        !self.core.server.is_empty()
+    }
+
     fn on_timer(&mut self, ctx: &mut Ctx, timer: TimerId, data: u64) {
         if data & SESSION_TIMER == 0 {
             let mut sessions = Sessions {

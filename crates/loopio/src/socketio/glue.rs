@@ -180,6 +180,14 @@ impl Handler for Glue {
         self.drain(sessions);
     }
 
+    /// Graceful shutdown: every socket gets its DISCONNECT after what was queued for it and
+    /// disconnects with "server shutting down"; every session is then closed.
+    fn on_shutdown(&mut self, sessions: &mut Sessions<'_>) {
+        let now = self.now(sessions);
+        self.io.close(now);
+        self.drain(sessions);
+    }
+
     fn on_timer(&mut self, sessions: &mut Sessions<'_>, _data: u64) {
         let now = self.now(sessions);
         self.timer = None;

@@ -111,4 +111,12 @@ impl Service for SocketIoService {
     fn on_timer(&mut self, ctx: &mut Ctx, timer: TimerId, data: u64) {
         self.engine.on_timer(ctx, timer, data);
     }
+
+    fn on_shutdown(&mut self, ctx: &mut Ctx) {
+        self.engine.on_shutdown(ctx);
+    }
+
+    fn is_shutdown_pending(&self) -> bool {
+        self.engine.is_shutdown_pending()
+    }
 }
