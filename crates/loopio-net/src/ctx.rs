@@ -230,9 +230,12 @@ impl Ctx {
         self.service_timers.remove(&timer.0)
     }
 
-    /// Stops accepting, sends close 1001 to every WebSocket, ends other connections, and makes
-    /// [`EventLoop::run`](crate::EventLoop::run) return once all are closed or
-    /// [`Config::shutdown_timeout`] passed.
+    /// Stops accepting, calls [`Service::on_shutdown`](crate::Service::on_shutdown), sends
+    /// close 1001 to every WebSocket the service left open and drops connections it never saw
+    /// (held requests and idle keep-alive connections stay, so the service can still answer
+    /// them). [`EventLoop::run`](crate::EventLoop::run) returns once
+    /// [`Service::is_shutdown_pending`](crate::Service::is_shutdown_pending) is `false` and only
+    /// idle keep-alive connections remain, or when [`Config::shutdown_timeout`] passed.
     pub fn shutdown(&mut self) {
         self.shutdown = true;
     }
