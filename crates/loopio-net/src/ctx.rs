@@ -176,8 +176,9 @@ impl Ctx {
         Ok(())
     }
 
-    /// Answers the plain HTTP request `conn` holds (see [`HttpReply::Hold`]
-    /// (crate::HttpReply::Hold)); the connection then reads its next request, if keep-alive.
+    /// Answers the plain HTTP request `conn` holds (see
+    /// [`HttpReply::Hold`](crate::HttpReply::Hold)); the connection then reads its next
+    /// request, if keep-alive.
     pub fn respond(&mut self, conn: ConnId, response: Response) -> Result<(), SendError> {
         let State::AwaitingResponse { keep_alive } = self.conn(conn).ok_or(SendError::Gone)?.state
         else {

@@ -11,8 +11,8 @@ pub enum SendError {
     /// The connection is not in a state for this: not an open WebSocket, closing, or (for
     /// [`Ctx::respond`](crate::Ctx::respond)) not holding a request.
     WrongState,
-    /// The unsent output would pass the hard limit; with [`OverflowPolicy::Close`]
-    /// (crate::OverflowPolicy::Close) the connection has been dropped.
+    /// The unsent output would pass the hard limit; with
+    /// [`OverflowPolicy::Close`](crate::OverflowPolicy::Close) the connection has been dropped.
     Full,
 }
 
