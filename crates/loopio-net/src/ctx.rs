@@ -23,6 +23,10 @@ use crate::{CloseReason, Config, ConnId, Initiator, OverflowPolicy, Response, Se
 const SPARE_BUFFERS: usize = 16;
 /// The largest capacity the pool keeps (bytes); larger buffers are freed when drained.
 const SPARE_CAPACITY: usize = 256 << 10;
+/// The capacity of a fresh output buffer when the pool is empty: a turn's small frames then
+/// fit without growing it by doubling from a few bytes (four `realloc`s per busy connection
+/// and turn at 32-byte messages).
+const OUT_MIN_CAPACITY: usize = 4 << 10;
 /// Payloads at least this long (bytes) skip the out buffer when it is empty: header and
 /// payload go to the socket in one `writev`, and only what the socket did not take is
 /// buffered. Below it, copying is cheaper than a syscall per message, and many small sends in
@@ -346,9 +350,11 @@ impl Ctx {
     /// instead of allocating it.
     fn take_spare(&mut self, index: u32) {
         if self.conn_at(index).out.capacity() == 0 {
-            if let Some(buffer) = self.spare.pop() {
-                self.conn_at(index).out = buffer;
-            }
+            let buffer = self
+                .spare
+                .pop()
+                .unwrap_or_else(|| Vec::with_capacity(OUT_MIN_CAPACITY));
+            self.conn_at(index).out = buffer;
         }
     }
 
