@@ -351,8 +351,10 @@ impl Connection {
 
     /// Like [`handle_ws`](Connection::handle_ws), but a message packet that would be the only
     /// event waiting is handed back instead of queued, so the layer above reads it straight
-    /// from `data` (no copy). Give it to the layer above as if [`poll_event`] had yielded it,
-    /// then drain as after any input.
+    /// from `data` (no copy). Give it to the layer above as if [`poll_event`] had yielded it.
+    /// Handing a message back changes nothing in the session (no transmit, event or deadline
+    /// is queued), so only the layer above's commands need draining after it; `None` is an
+    /// input like any other: drain as after any input.
     ///
     /// [`poll_event`]: Connection::poll_event
     ///

@@ -419,18 +419,23 @@ impl<H: Handler> Service for EngineService<H> {
             let sid = session.engine.sid();
             eprintln!("eio {sid} websocket {conn} <- {}", Trace::ws(data));
         }
-        // A lone message goes to the handler straight from the loop's read buffer.
-        if let Some(data) = session
+        // A lone message goes to the handler straight from the loop's read buffer. Handing it
+        // back changed nothing in the session, so only what the handler commanded (queued
+        // sends, closes: `dirty`) is drained; its direct WebSocket sends need no drain.
+        match session
             .engine
             .handle_ws_message(now, transport_of(conn), data)
         {
-            let mut sessions = Sessions {
-                core: &mut self.core,
-                ctx,
-            };
-            self.handler.on_message(&mut sessions, id, data);
+            Some(data) => {
+                let mut sessions = Sessions {
+                    core: &mut self.core,
+                    ctx,
+                };
+                self.handler.on_message(&mut sessions, id, data);
+                self.drain_dirty(ctx);
+            }
+            None => self.run(ctx, id),
         }
-        self.run(ctx, id);
     }
 
     fn on_body_refused(
