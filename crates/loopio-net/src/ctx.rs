@@ -149,10 +149,7 @@ impl Ctx {
     /// # let _ = engine_message;
     /// ```
     pub fn send_text_parts(&mut self, conn: ConnId, parts: &[&str]) -> Result<(), SendError> {
-        match self.conn(conn).ok_or(SendError::Gone)?.state {
-            State::Open => self.write_frame_parts(conn, OpCode::Text, parts),
-            _ => Err(SendError::WrongState),
-        }
+        self.write_frame_parts(conn, OpCode::Text, parts)
     }
 
     /// Queues a ping (payload at most 125 bytes, longer is cut).
@@ -506,11 +503,35 @@ impl Ctx {
         parts: &[&str],
     ) -> Result<(), SendError> {
         let len: usize = parts.iter().map(|part| part.len()).sum();
-        self.reserve(id, len + 14)?;
-        let mask = self.mask_for(id)?;
+        // One slot lookup for the checks (a per-message path: Engine.IO and Socket.IO sends).
+        let conn = self.conn(id).ok_or(SendError::Gone)?;
+        if conn.state != State::Open {
+            return Err(SendError::WrongState);
+        }
+        if conn.buffered().saturating_add(len + 14) > self.config.max_buffered {
+            return self.refuse(id);
+        }
+        let mask = match conn.role {
+            Role::Server => None,
+            Role::Client => self.mask_for(id)?,
+        };
         let trace = self.trace;
-        self.take_spare(id.index);
-        let conn = self.conn_at(id.index);
+        let high_water = self.config.high_water;
+        let Ctx {
+            slots,
+            spare,
+            dirty,
+            ..
+        } = self;
+        let conn = slots[id.index as usize]
+            .conn
+            .as_mut()
+            .expect("checked live above; mask_for only drops it on error");
+        if conn.out.capacity() == 0 {
+            conn.out = spare
+                .pop()
+                .unwrap_or_else(|| Vec::with_capacity(OUT_MIN_CAPACITY));
+        }
         conn.out.reserve(len + 14);
         loopio_frame::encode_header(&mut conn.out, opcode, true, len as u64, mask);
         let start = conn.out.len();
@@ -524,7 +545,14 @@ impl Ctx {
         if let Some(key) = mask {
             loopio_frame::apply_mask(&mut conn.out[start..], key, 0);
         }
-        self.after_write(id.index);
+        // `after_write`, on the connection already at hand.
+        if conn.buffered() > high_water {
+            conn.flags.over_high_water = true;
+        }
+        if !conn.flags.dirty {
+            conn.flags.dirty = true;
+            dirty.push(id.index);
+        }
         Ok(())
     }
 
@@ -606,6 +634,13 @@ impl Ctx {
         if buffered.saturating_add(extra) <= self.config.max_buffered {
             return Ok(());
         }
+        self.refuse(id)
+    }
+
+    /// `extra` more bytes would pass [`Config::max_buffered`]: refuses them, and drops the
+    /// connection under [`OverflowPolicy::Close`].
+    #[cold]
+    fn refuse(&mut self, id: ConnId) -> Result<(), SendError> {
         if self.config.overflow == OverflowPolicy::Close {
             self.abort(id, CloseReason::Overflow);
         }
