@@ -398,7 +398,7 @@ impl Encoded {
     where
         T: Serialize + ?Sized,
     {
-        let mut text = Vec::new();
+        let mut text = String::new();
         let mut attachments = Vec::new();
         write_packet(
             &mut text,
@@ -409,7 +409,6 @@ impl Encoded {
             Some(event),
             data,
         )?;
-        let text = String::from_utf8(text).expect("serde_json writes UTF-8");
         Ok(Self { text, attachments })
     }
 
@@ -467,9 +466,10 @@ impl From<serde_json::Error> for EmitError {
 }
 
 /// Appends one EVENT/ACK packet to `out` and its attachments to `attachments` (which must
-/// start empty: placeholder numbers count from its length).
+/// start empty: placeholder numbers count from its length). `out` is a `String` so that the
+/// packet is never validated as UTF-8 again on its way out.
 pub(crate) fn write_packet<T: Serialize + ?Sized>(
-    out: &mut Vec<u8>,
+    out: &mut String,
     attachments: &mut Vec<Vec<u8>>,
     kind: PacketType,
     nsp: &str,
@@ -482,14 +482,14 @@ pub(crate) fn write_packet<T: Serialize + ?Sized>(
     }
     let start = out.len();
     packet::write_header(out, kind, nsp, id);
-    out.push(b'[');
+    out.push('[');
     if let Some(event) = event {
-        serde_json::to_writer(&mut *out, event)?;
+        write_json_str(out, event)?;
     }
     // The comma goes first so that a `Verbatim` probed below lands after it.
     let comma = out.len();
     if event.is_some() {
-        out.push(b',');
+        out.push(',');
     }
     PROBING.with(|probing| probing.set(true));
     let probe = ShapeProbe {
@@ -509,7 +509,8 @@ pub(crate) fn write_packet<T: Serialize + ?Sized>(
             attachments: &mut *attachments,
         };
         data.serialize(&mut serde_json::Serializer::with_formatter(
-            &mut *out, formatter,
+            StrWriter(&mut *out),
+            formatter,
         ))?;
         if shape == Shape::Tuple {
             // `[a,b]` → `a,b`: a tuple is several arguments.
@@ -517,11 +518,44 @@ pub(crate) fn write_packet<T: Serialize + ?Sized>(
             out.pop();
         }
     }
-    out.push(b']');
+    out.push(']');
     if !attachments.is_empty() {
         packet::mark_binary(out, start, attachments.len());
     }
     Ok(())
+}
+
+/// Appends `value` as a JSON string: copied between quotes when nothing needs escaping (the
+/// usual event name), else through serde_json.
+fn write_json_str(out: &mut String, value: &str) -> serde_json::Result<()> {
+    // serde_json escapes exactly these: `"`, `\` and the control characters below 0x20.
+    if value.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.push('"');
+        out.push_str(value);
+        out.push('"');
+        return Ok(());
+    }
+    serde_json::to_writer(StrWriter(out), value)
+}
+
+/// An `io::Write` appending to a `String`: serde_json writes only UTF-8, in pieces that each
+/// are UTF-8 (whole strings, escapes, punctuation, numbers).
+pub(crate) struct StrWriter<'a>(pub(crate) &'a mut String);
+
+impl io::Write for StrWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.write_all(buf)?;
+        Ok(buf.len())
+    }
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        let text =
+            std::str::from_utf8(buf).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+        self.0.push_str(text);
+        Ok(())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Writes bytes as a placeholder and keeps them as the next attachment.
@@ -571,7 +605,7 @@ impl ser::Error for ProbeError {
 /// A serializer that stops at the first call and reports the value's [`Shape`]; a
 /// [`Verbatim`]'s text it appends to `out`.
 struct ShapeProbe<'a> {
-    out: &'a mut Vec<u8>,
+    out: &'a mut String,
     /// Set inside a [`VERBATIM`] newtype: the string that follows is the arguments' JSON.
     verbatim: bool,
 }
@@ -628,7 +662,7 @@ impl Serializer for ShapeProbe<'_> {
         if !self.verbatim {
             return Ok(Shape::Other);
         }
-        self.out.extend_from_slice(v.as_bytes());
+        self.out.push_str(v);
         Ok(Shape::Verbatim)
     }
     fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<Shape, ProbeError> {
@@ -669,9 +703,9 @@ mod tests {
         event: Option<&str>,
         data: &T,
     ) -> (String, Vec<Vec<u8>>) {
-        let (mut out, mut attachments) = (Vec::new(), Vec::new());
+        let (mut out, mut attachments) = (String::new(), Vec::new());
         write_packet(&mut out, &mut attachments, kind, nsp, id, event, data).unwrap();
-        (String::from_utf8(out).unwrap(), attachments)
+        (out, attachments)
     }
 
     #[test]
@@ -752,7 +786,7 @@ mod tests {
 
     #[test]
     fn reserved_names_are_refused() {
-        let (mut out, mut att) = (Vec::new(), Vec::new());
+        let (mut out, mut att) = (String::new(), Vec::new());
         let err = write_packet(
             &mut out,
             &mut att,

@@ -226,11 +226,11 @@ fn parse_decimal(digits: &str) -> Option<u64> {
 
 /// Writes `<type>[<nsp>,][<id>]` into `out`. The attachment count is spliced in later by
 /// [`mark_binary`], once the JSON has been written and its attachments counted.
-pub(crate) fn write_header(out: &mut Vec<u8>, kind: PacketType, nsp: &str, id: Option<u64>) {
-    out.push(kind.digit());
+pub(crate) fn write_header(out: &mut String, kind: PacketType, nsp: &str, id: Option<u64>) {
+    out.push(char::from(kind.digit()));
     if nsp != "/" {
-        out.extend_from_slice(nsp.as_bytes());
-        out.push(b',');
+        out.push_str(nsp);
+        out.push(',');
     }
     if let Some(id) = id {
         write_decimal(out, id);
@@ -238,7 +238,7 @@ pub(crate) fn write_header(out: &mut Vec<u8>, kind: PacketType, nsp: &str, id: O
 }
 
 /// Appends `n` in decimal without allocating.
-pub(crate) fn write_decimal(out: &mut Vec<u8>, mut n: u64) {
+pub(crate) fn write_decimal(out: &mut String, mut n: u64) {
     let mut digits = [0u8; 20];
     let mut at = digits.len();
     loop {
@@ -249,17 +249,17 @@ pub(crate) fn write_decimal(out: &mut Vec<u8>, mut n: u64) {
             break;
         }
     }
-    out.extend_from_slice(&digits[at..]);
+    out.extend(digits[at..].iter().map(|&digit| char::from(digit)));
 }
 
 /// Turns a packet written at `out[start..]` by [`write_header`] into its binary form:
 /// `2…` becomes `5<n>-…`, `3…` becomes `6<n>-…`.
-pub(crate) fn mark_binary(out: &mut Vec<u8>, start: usize, attachments: usize) {
-    out[start] += 3;
-    let mut count = Vec::with_capacity(4);
-    write_decimal(&mut count, attachments as u64);
-    count.push(b'-');
-    out.splice(start + 1..start + 1, count);
+pub(crate) fn mark_binary(out: &mut String, start: usize, attachments: usize) {
+    let mut head = String::with_capacity(8);
+    head.push(char::from(out.as_bytes()[start] + 3));
+    write_decimal(&mut head, attachments as u64);
+    head.push('-');
+    out.replace_range(start..start + 1, &head);
 }
 
 #[cfg(test)]
@@ -327,12 +327,12 @@ mod tests {
 
     #[test]
     fn writes_headers_and_binary_marks() {
-        let mut out = Vec::new();
+        let mut out = String::new();
         write_header(&mut out, PacketType::Ack, "/admin", Some(12));
-        out.extend_from_slice(b"[]");
-        assert_eq!(out, b"3/admin,12[]");
+        out.push_str("[]");
+        assert_eq!(out, "3/admin,12[]");
         mark_binary(&mut out, 0, 2);
-        assert_eq!(out, b"62-/admin,12[]");
+        assert_eq!(out, "62-/admin,12[]");
     }
 
     #[test]

@@ -183,9 +183,9 @@ pub struct Server {
     pub(crate) generation: u64,
     pub(crate) transmits: VecDeque<Queued>,
     /// The text of queued [`Queued::Text`] packets, back to back; emptied when the queue is.
-    arena: Vec<u8>,
+    arena: String,
     events: VecDeque<Event>,
-    scratch: Vec<u8>,
+    scratch: String,
 }
 
 impl Server {
@@ -212,9 +212,9 @@ impl Server {
             next_group: 0,
             generation: 0,
             transmits: VecDeque::new(),
-            arena: Vec::new(),
+            arena: String::new(),
             events: VecDeque::new(),
-            scratch: Vec::new(),
+            scratch: String::new(),
         };
         server.of("/");
         server
@@ -605,7 +605,8 @@ impl Server {
         self.scratch.clear();
         crate::packet::write_header(&mut self.scratch, kind, nsp, None);
         if let Some(data) = data {
-            serde_json::to_writer(&mut self.scratch, data).expect("control payloads serialize");
+            let out = args::StrWriter(&mut self.scratch);
+            serde_json::to_writer(out, data).expect("control payloads serialize");
         }
         let packet = self.share(Vec::new());
         self.push_packet(client, &packet, false);
@@ -632,9 +633,8 @@ impl Server {
             return Err(error);
         }
         if !attachments.is_empty() {
-            let text = std::str::from_utf8(&self.arena[start..]).expect("packets are UTF-8");
             let packet = Shared {
-                text: Rc::from(text),
+                text: Rc::from(&self.arena[start..]),
                 attachments: attachments.into_iter().map(Rc::from).collect(),
             };
             self.arena.truncate(start);
@@ -651,9 +651,8 @@ impl Server {
     }
 
     fn share(&mut self, attachments: Vec<Vec<u8>>) -> Shared {
-        let text = std::str::from_utf8(&self.scratch).expect("packets are UTF-8");
         Shared {
-            text: Rc::from(text),
+            text: Rc::from(self.scratch.as_str()),
             attachments: attachments.into_iter().map(Rc::from).collect(),
         }
     }
@@ -698,9 +697,9 @@ pub(crate) fn push_packet(
     }
 }
 
-/// The text of an arena packet (written by `write_packet`: serde_json and `&str`s only).
-fn arena_text(arena: &[u8], (start, end): (usize, usize)) -> &str {
-    std::str::from_utf8(&arena[start..end]).expect("packets are UTF-8")
+/// The text of an arena packet (already a `str`: no UTF-8 check on the way out).
+fn arena_text(arena: &str, (start, end): (usize, usize)) -> &str {
+    &arena[start..end]
 }
 
 /// The CONNECT payload: absent (socket.io then sees `{}`), or a JSON object.
