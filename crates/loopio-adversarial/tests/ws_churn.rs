@@ -90,10 +90,13 @@ fn twenty_thousand_cycles_leave_no_trace() {
     );
     assert_eq!(stats.open_now, 0);
     // Slots are reused: the slab is as large as the peak of concurrent connections, not the
-    // number of connections ever made. That peak is bounded by the listen backlog: a client
-    // that drops mid-head never waits for the loop, so up to `listen_backlog` such connections
-    // can be queued by the kernel and accepted in one batch when the loop gets the CPU back.
-    let bound = loopio_adversarial::BACKLOG + 256;
+    // number of connections ever made (20 000). That peak depends on scheduling: a client that
+    // drops mid-head never waits for the loop, so up to `listen_backlog` such connections can
+    // be queued by the kernel and accepted in one batch when the loop gets the CPU back, while
+    // slots the server closed first linger until the peer's FIN. On a loaded 2-core machine the
+    // peak reached about 2 × the backlog, so the bound is 4 × the backlog: still a fifth of the
+    // connections made, which a slab that did not reuse slots would reach.
+    let bound = 4 * loopio_adversarial::BACKLOG;
     assert!(stats.max_index < bound, "slab grew to {}", stats.max_index);
     assert!(grown < 2 << 20, "RSS grew by {}", mib(grown));
     assert!(elapsed < Duration::from_secs(60), "{elapsed:?}");
