@@ -21,6 +21,43 @@ pub struct Server<S> {
     done: mpsc::Receiver<std::io::Result<()>>,
 }
 
+/// Runs `f` on the loop thread behind `handle` and returns its result (within [`WAIT`]).
+pub fn query<S: 'static, R: Send + 'static>(
+    handle: &Handle<S>,
+    f: impl FnOnce(&mut S, &mut Ctx) -> R + Send + 'static,
+) -> R {
+    let (tx, rx) = mpsc::channel();
+    handle
+        .run(move |service, ctx| {
+            let _ = tx.send(f(service, ctx));
+        })
+        .expect("loop accepts commands");
+    rx.recv_timeout(WAIT).expect("loop answered in time")
+}
+
+/// Runs `cycle(i)` for every `i` in `range`, spread over `threads` client threads (thread `t`
+/// takes `t`, `t + threads`, ...), and waits for all of them.
+pub fn spread(
+    threads: usize,
+    range: std::ops::Range<usize>,
+    cycle: fn(SocketAddr, usize),
+    addr: SocketAddr,
+) {
+    let workers: Vec<_> = (0..threads)
+        .map(|t| {
+            let range = range.clone();
+            std::thread::spawn(move || {
+                for i in range.skip(t).step_by(threads) {
+                    cycle(addr, i);
+                }
+            })
+        })
+        .collect();
+    for worker in workers {
+        worker.join().expect("client thread");
+    }
+}
+
 /// The listen backlog the scenarios use unless a test sets its own (mio's default is 128).
 pub const BACKLOG: u32 = 1024;
 
@@ -60,13 +97,7 @@ impl<S: Service + 'static> Server<S> {
         &self,
         f: impl FnOnce(&mut S, &mut Ctx) -> R + Send + 'static,
     ) -> R {
-        let (tx, rx) = mpsc::channel();
-        self.handle
-            .run(move |service, ctx| {
-                let _ = tx.send(f(service, ctx));
-            })
-            .expect("loop accepts commands");
-        rx.recv_timeout(WAIT).expect("loop answered in time")
+        query(&self.handle, f)
     }
 
     /// Starts a graceful shutdown and waits for `run` to return; gives the time it took.

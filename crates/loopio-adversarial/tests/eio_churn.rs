@@ -54,19 +54,7 @@ fn cycle(addr: SocketAddr, i: usize) {
 }
 
 fn churn(addr: SocketAddr, range: std::ops::Range<usize>) {
-    let threads: Vec<_> = (0..THREADS)
-        .map(|t| {
-            let range = range.clone();
-            std::thread::spawn(move || {
-                for i in range.skip(t).step_by(THREADS) {
-                    cycle(addr, i);
-                }
-            })
-        })
-        .collect();
-    for thread in threads {
-        thread.join().expect("client thread");
-    }
+    loopio_adversarial::server::spread(THREADS, range, cycle, addr);
 }
 
 fn settled(server: &Eio, opens: u64) {

@@ -57,13 +57,7 @@ impl Sio {
         &self,
         f: impl FnOnce(&mut SocketIoService, &mut Ctx) -> R + Send + 'static,
     ) -> R {
-        let (tx, rx) = mpsc::channel();
-        self.handle
-            .run(move |service, ctx| {
-                let _ = tx.send(f(service, ctx));
-            })
-            .expect("loop accepts commands");
-        rx.recv_timeout(WAIT).expect("loop answered in time")
+        loopio_adversarial::server::query(&self.handle, f)
     }
 
     /// (Engine.IO sessions, Socket.IO table sizes).
