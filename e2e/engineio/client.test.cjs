@@ -9,6 +9,7 @@ const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
 const { once } = require('node:events');
 const { Socket } = require('engine.io-client');
+const client = require('./client.cjs');
 const WebSocket = require('ws');
 
 const URL_ = process.env.LOOPIO_EIO_URL || 'http://127.0.0.1:3000';
@@ -17,29 +18,14 @@ const T = 20_000; // default per-test timeout, ms
 const PING_INTERVAL = 300;
 const PING_TIMEOUT = 200;
 
+const open = (transports, opts) => client.open(URL_, transports, opts);
+const { upgraded, messages, close } = client;
+
 const TRANSPORTS = {
   polling: ['polling'],
   websocket: ['websocket'],
   'polling→websocket': ['polling', 'websocket'],
 };
-
-function open(transports, opts = {}) {
-  const socket = new Socket(URL_, { transports, ...opts });
-  return new Promise((resolve, reject) => {
-    socket.once('open', () => resolve(socket));
-    socket.once('error', reject);
-    socket.once('close', (reason) => reject(new Error(`closed before open: ${reason}`)));
-  });
-}
-
-/// Resolves once the default client finished its upgrade (or at once if there is none).
-function upgraded(socket) {
-  if (socket.transport.name === 'websocket') return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    socket.once('upgrade', () => resolve());
-    socket.once('upgradeError', reject);
-  });
-}
 
 function nextMessage(socket) {
   return new Promise((resolve, reject) => {
@@ -49,29 +35,6 @@ function nextMessage(socket) {
     socket.on('message', onMessage);
     socket.on('close', onClose);
   });
-}
-
-/// Collects `count` messages in arrival order.
-function messages(socket, count) {
-  return new Promise((resolve, reject) => {
-    const got = [];
-    const onMessage = (data) => {
-      got.push(data);
-      if (got.length === count) { cleanup(); resolve(got); }
-    };
-    const onClose = (reason) => { cleanup(); reject(new Error(`closed (${reason}) after ${got.length}/${count}`)); };
-    const cleanup = () => { socket.off('message', onMessage); socket.off('close', onClose); };
-    socket.on('message', onMessage);
-    socket.on('close', onClose);
-  });
-}
-
-async function close(socket) {
-  if (socket.readyState === 'closed') return;
-  const closed = once(socket, 'close');
-  socket.close();
-  const [reason] = await closed;
-  assert.equal(reason, 'forced close');
 }
 
 /// Text of exactly `bytes` UTF-8 bytes with some multi-byte characters when it is long enough.

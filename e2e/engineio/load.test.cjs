@@ -6,49 +6,12 @@
 
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
-const { once } = require('node:events');
-const { Socket } = require('engine.io-client');
+const client = require('./client.cjs');
 
 const URL_ = process.env.LOOPIO_EIO_LOAD_URL || process.env.LOOPIO_EIO_URL || 'http://127.0.0.1:3000';
 
-function open(transports) {
-  const socket = new Socket(URL_, { transports });
-  return new Promise((resolve, reject) => {
-    socket.once('open', () => resolve(socket));
-    socket.once('error', reject);
-    socket.once('close', (reason) => reject(new Error(`closed before open: ${reason}`)));
-  });
-}
-
-function upgraded(socket) {
-  if (socket.transport.name === 'websocket') return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    socket.once('upgrade', () => resolve());
-    socket.once('upgradeError', reject);
-  });
-}
-
-function messages(socket, count) {
-  return new Promise((resolve, reject) => {
-    const got = [];
-    const onMessage = (data) => {
-      got.push(data);
-      if (got.length === count) { cleanup(); resolve(got); }
-    };
-    const onClose = (reason) => { cleanup(); reject(new Error(`closed (${reason}) after ${got.length}/${count}`)); };
-    const cleanup = () => { socket.off('message', onMessage); socket.off('close', onClose); };
-    socket.on('message', onMessage);
-    socket.on('close', onClose);
-  });
-}
-
-async function close(socket) {
-  if (socket.readyState === 'closed') return;
-  const closed = once(socket, 'close');
-  socket.close();
-  const [reason] = await closed;
-  assert.equal(reason, 'forced close');
-}
+const open = (transports) => client.open(URL_, transports);
+const { upgraded, messages, close } = client;
 
 test('500 concurrent sessions (default transports) each echo their own messages', { timeout: 60_000 }, async () => {
   const N = 500;
