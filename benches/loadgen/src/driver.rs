@@ -7,7 +7,8 @@
 //! ```
 //!
 //! Per connection: Connecting -> AwaitUpgrade (HTTP 101) -> [AwaitOpen (`0{..}`) ->
-//! AwaitConnect (`40{..}`)] -> Ready. `tcp-echo` goes straight from Connecting to Ready.
+//! AwaitConnect (`40{..}`)] -> Ready. `tcp-echo` goes straight from Connecting to Ready;
+//! `tcp-fanout` from Connecting to AwaitConnect (its server greets with a bare `40`).
 
 use std::collections::VecDeque;
 use std::io::{self, Read, Write};
@@ -258,7 +259,7 @@ impl Driver<'_> {
 
     /// Starts the closed loop: W messages per connection, or W broadcasts from the emitter.
     fn kick(&mut self) {
-        if self.opts.mode == Mode::SioFanout {
+        if self.opts.mode.is_fanout() {
             let Some(emitter) = self.conns.iter().position(|c| c.phase == Phase::Ready) else {
                 return;
             };
@@ -335,6 +336,8 @@ impl Driver<'_> {
             }
             if self.opts.mode == Mode::TcpEcho {
                 self.set_ready(index);
+            } else if self.opts.mode == Mode::TcpFanout {
+                self.conns[index].phase = Phase::AwaitConnect;
             } else {
                 self.send_upgrade(index);
             }
@@ -523,7 +526,7 @@ impl Driver<'_> {
             (Phase::AwaitConnect, [b'4', b'4', ..]) => self.close(index, "CONNECT_ERROR"),
             (Phase::Ready, [b'4', b'2', ..]) => match self.opts.mode {
                 Mode::SioEcho => self.on_echo(index, payload),
-                Mode::SioFanout => self.on_broadcast(index, payload),
+                Mode::SioFanout | Mode::TcpFanout => self.on_broadcast(index, payload),
                 _ => {}
             },
             (Phase::AwaitOpen, _) => self.close(index, "expected an Engine.IO open packet"),

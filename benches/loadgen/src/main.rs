@@ -11,6 +11,7 @@
 //!       sio-echo    Engine.IO v4 / Socket.IO v5 over WebSocket: 42["echo",P] -> 42["echo",P]
 //!       sio-fanout  N sockets in "/"; socket 0 sends 42["broadcast",P] (W in flight); every
 //!                   socket, sender included, must get it; deliveries/s, time to last recipient
+//!       tcp-fanout  the same broadcasts against `tcp_fanout` (raw TCP, no handshake): the ceiling
 //!       idle        open N WebSocket (--sio: Socket.IO) connections, hold them for the duration
 //! ```
 //!
@@ -37,6 +38,7 @@ pub enum Mode {
     TcpEcho,
     SioEcho,
     SioFanout,
+    TcpFanout,
     Idle,
 }
 
@@ -47,9 +49,15 @@ impl Mode {
             "tcp-echo" => Mode::TcpEcho,
             "sio-echo" => Mode::SioEcho,
             "sio-fanout" => Mode::SioFanout,
+            "tcp-fanout" => Mode::TcpFanout,
             "idle" => Mode::Idle,
             _ => return None,
         })
+    }
+
+    /// The fan-out modes: one emitter, every connection a recipient.
+    pub fn is_fanout(self) -> bool {
+        matches!(self, Mode::SioFanout | Mode::TcpFanout)
     }
 
     pub fn name(self) -> &'static str {
@@ -58,6 +66,7 @@ impl Mode {
             Mode::TcpEcho => "tcp-echo",
             Mode::SioEcho => "sio-echo",
             Mode::SioFanout => "sio-fanout",
+            Mode::TcpFanout => "tcp-fanout",
             Mode::Idle => "idle",
         }
     }
@@ -100,7 +109,8 @@ fn parse_args() -> Result<Opts, String> {
         duration: Duration::from_secs(5),
         warmup: Duration::from_secs(1),
         server_pid: None,
-        sio: matches!(mode, Mode::SioEcho | Mode::SioFanout),
+        // tcp-fanout speaks Socket.IO payloads over raw TCP frames, so its checks are sio-fanout's.
+        sio: matches!(mode, Mode::SioEcho | Mode::SioFanout | Mode::TcpFanout),
         sources: Vec::new(),
         path: None,
         connect_concurrency: 256,

@@ -89,7 +89,7 @@ impl Report {
                 ),
             ]);
         }
-        if self.opts.mode == Mode::SioFanout {
+        if self.opts.mode.is_fanout() {
             fields.extend([
                 ("broadcasts", Num(self.stats.broadcasts as f64)),
                 (
