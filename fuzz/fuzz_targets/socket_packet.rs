@@ -10,7 +10,9 @@
 //!   re-encoding of a JSON-payload header parses to the same header;
 //! - `scan_event` accepts iff `serde_json` reads a non-empty array whose first element is a
 //!   string or number (not a reserved name); `scan_ack` iff an array (or empty payload); the
-//!   arguments count and `decode::<Value>()` match `serde_json`'s view;
+//!   arguments count and `decode::<Value>()` match `serde_json`'s view; where `Value` cannot
+//!   hold the text (`1e999`, a lone surrogate), acceptance follows serde_json's grammar
+//!   (`Vec<&RawValue>`) within its nesting limit;
 //! - reassembly: a handler sees exactly the announced number of attachments (≤ max); a
 //!   rejected packet always closes the client and nothing is sent to a closed client; the
 //!   server's tables stay bounded (1 client, ≤ 2 sockets, ≤ 2 namespaces, no timers leak).
@@ -26,6 +28,7 @@ use loopio_socket::{
     Args, ClientId, Config, DisconnectReason, Event, Handshake, Header, ParseError, Server,
     Transmit, RESERVED_EVENTS,
 };
+use serde_json::value::RawValue;
 use serde_json::Value;
 
 const MAX_ATTACHMENTS: usize = 10;
@@ -83,17 +86,45 @@ fn is_unrepresentable(error: &serde_json::Error) -> bool {
     .any(|prefix| text.starts_with(prefix))
 }
 
+/// serde_json's nesting limit for a `Value` (its budget of 128 may not reach 0).
+const MAX_DEPTH: usize = 127;
+
+/// The deepest bracket nesting of JSON text (brackets inside strings do not count).
+fn depth(json: &str) -> usize {
+    let (mut depth, mut deepest, mut in_string, mut escaped) = (0usize, 0, false, false);
+    for b in json.bytes() {
+        match (in_string, escaped, b) {
+            (true, true, _) => escaped = false,
+            (true, false, b'\\') => escaped = true,
+            (_, _, b'"') => in_string = !in_string,
+            (false, _, b'[' | b'{') => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            (false, _, b']' | b'}') => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
+}
+
 fn check_args(payload: &str) {
     let parsed: Option<Vec<Value>> = match serde_json::from_str::<Value>(payload) {
         Ok(Value::Array(items)) => Some(items),
         // `1e999` and a lone surrogate escape `"\uDDDD"` are valid JSON grammar (and JavaScript
         // takes them) that `Value` cannot hold, while the scan keeps values as raw text: only
         // decoding fails then (a HandlerFailed event, not a refusal).
+        // The scan must still agree with serde_json's grammar (`RawValue` elements) and depth.
         Err(error) if is_unrepresentable(&error) => {
-            if let Ok((_, args)) = Args::scan_event(payload) {
+            let grammatical = serde_json::from_str::<Vec<&RawValue>>(payload).is_ok()
+                && depth(payload) <= MAX_DEPTH;
+            let ack = Args::scan_ack(payload);
+            assert_eq!(ack.is_ok(), grammatical, "scan_ack({payload:?}) = {ack:?}");
+            if let Ok(args) = ack {
                 let _ = args.decode::<Value>();
             }
-            if let Ok(args) = Args::scan_ack(payload) {
+            if let Ok((_, args)) = Args::scan_event(payload) {
+                assert!(grammatical, "scan_event accepted {payload:?}");
                 let _ = args.decode::<Value>();
             }
             return;

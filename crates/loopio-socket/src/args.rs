@@ -1,8 +1,8 @@
 //! Event and ack arguments: validating incoming JSON once, typing it on demand, and writing
 //! outgoing arguments with binary values pulled out as attachments.
 //!
-//! Incoming: `["chat",{"a":1},2]` is scanned once with borrowed `RawValue`s. That checks the
-//! JSON and finds the event name and the byte span of the arguments (`{"a":1},2`), allocating
+//! Incoming: `["chat",{"a":1},2]` is scanned once by a JSON scanner (`scan.rs`) that checks
+//! the text as serde_json would and finds the event name and the byte span of the arguments (`{"a":1},2`), allocating
 //! nothing. A handler's type is then deserialized from that span, so the JSON is parsed once
 //! into the caller's type. One argument gives that value, several give a JSON array (a tuple),
 //! none gives `null` (so `()` and `Option` fit).
@@ -22,6 +22,7 @@ use serde::ser::{self, Impossible, Serialize, Serializer};
 use serde_json::value::RawValue;
 
 use crate::packet::{self, PacketType, ParseError};
+use crate::scan::{self, Name};
 
 /// Event names that `socket.io` keeps for itself; a peer may not send them and the server may
 /// not emit them.
@@ -129,63 +130,29 @@ impl<'a> Args<'a> {
 }
 
 fn scan(payload: &str, named: bool) -> Result<(Option<Cow<'_, str>>, Args<'_>), ParseError> {
-    let mut de = serde_json::Deserializer::from_str(payload);
-    let visitor = SpanVisitor {
-        base: payload,
-        named,
+    let scanned = scan::scan(payload, named).map_err(|_| ParseError::InvalidPayload)?;
+    let name = match scanned.name {
+        None => None,
+        Some(Name { span, plain: true }) => Some(Cow::Borrowed(&payload[span.0 + 1..span.1 - 1])),
+        // Escapes or a number: serde_json decodes them (and checks surrogates and range).
+        Some(Name { span, plain: false }) => Some(
+            serde_json::from_str::<EventName<'_>>(&payload[span.0..span.1])
+                .map_err(|_| ParseError::InvalidPayload)?
+                .0,
+        ),
     };
-    let (name, span, count) = de
-        .deserialize_seq(visitor)
-        .map_err(|_| ParseError::InvalidPayload)?;
-    de.end().map_err(|_| ParseError::InvalidPayload)?;
     Ok((
         name,
         Args {
-            json: &payload[span.0..span.1],
-            count,
+            json: &payload[scanned.args.0..scanned.args.1],
+            count: scanned.count,
             attachments: None,
         },
     ))
 }
 
-/// Walks a JSON array, keeping only the optional leading event name and the span from the
-/// first argument's first byte to the last argument's last byte.
-struct SpanVisitor<'a> {
-    base: &'a str,
-    named: bool,
-}
-
-type Span<'a> = (Option<Cow<'a, str>>, (usize, usize), usize);
-
-impl<'de> Visitor<'de> for SpanVisitor<'de> {
-    type Value = Span<'de>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON array")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let mut name = None;
-        if self.named {
-            let first = seq.next_element::<EventName<'de>>()?;
-            name = Some(first.ok_or_else(|| de::Error::invalid_length(0, &self))?.0);
-        }
-        let (mut span, mut count) = ((0, 0), 0);
-        while let Some(raw) = seq.next_element::<&'de RawValue>()? {
-            // Every RawValue borrows from `base`, so its offset is a plain address difference.
-            let start = raw.get().as_ptr() as usize - self.base.as_ptr() as usize;
-            if count == 0 {
-                span.0 = start;
-            }
-            span.1 = start + raw.get().len();
-            count += 1;
-        }
-        Ok((name, span, count))
-    }
-}
-
 /// An event name: a string (borrowed when it has no escapes) or a number spelled as text.
-struct EventName<'a>(Cow<'a, str>);
+pub(crate) struct EventName<'a>(pub(crate) Cow<'a, str>);
 
 impl<'de> de::Deserialize<'de> for EventName<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {

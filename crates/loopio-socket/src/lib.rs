@@ -103,6 +103,7 @@ mod extensions;
 mod ids;
 mod namespace;
 mod packet;
+mod scan;
 mod server;
 mod socket;
 
