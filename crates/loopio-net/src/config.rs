@@ -85,7 +85,8 @@ pub struct Config {
     ///
     /// [`Service::is_shutdown_pending`]: crate::Service::is_shutdown_pending
     pub shutdown_timeout: Duration,
-    /// Size of the one loop-owned read buffer, in bytes. Default 64 KiB.
+    /// Size of the one loop-owned read buffer, in bytes. Default 256 KiB: one per loop, and
+    /// large enough that most 64 KiB frames arrive whole (decoded in place, not copied).
     pub read_buffer: usize,
     /// Bytes read from one connection per readiness before others get a turn. Default 1 MiB.
     pub read_budget: usize,
@@ -113,7 +114,7 @@ impl Default for Config {
             max_buffered: 64 << 20,
             overflow: OverflowPolicy::Close,
             shutdown_timeout: Duration::from_secs(5),
-            read_buffer: 64 << 10,
+            read_buffer: 256 << 10,
             read_budget: 1 << 20,
             max_queued_commands: 1 << 16,
             trace: false,

@@ -6,7 +6,7 @@
 //! close, answer HTTP requests, connect and set timers.
 //!
 //! ```text
-//!  socket ──read──▶ one 64 KiB buffer ──▶ head parser / frame decoder (in place)
+//!  socket ──read──▶ one 256 KiB buffer ─▶ head parser / frame decoder (in place)
 //!                                              │ events
 //!                                              ▼
 //!                                     Service callbacks (&mut Ctx)

@@ -21,7 +21,7 @@
 //!
 //! # Reading: one scratch buffer, decoded in place
 //!
-//! The loop has **one** read buffer (`Config::read_buffer`, 64 KiB), not one per connection.
+//! The loop has **one** read buffer (`Config::read_buffer`, 256 KiB), not one per connection.
 //! A readable socket is read into it, and the bytes go straight to the connection's parser
 //! while they are still there:
 //!

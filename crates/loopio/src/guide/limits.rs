@@ -39,7 +39,7 @@
 //! |---|---|---|
 //! | net `high_water` | 1 MiB unsent | `is_writable` is false; `on_drain` when it falls below half; `volatile` emits dropped |
 //! | net `max_buffered` | 64 MiB unsent per connection | the connection is dropped, [`CloseReason::Overflow`](crate::net::CloseReason) (or `SendError::Full` with `OverflowPolicy::Reject`) |
-//! | net `read_buffer` | 64 KiB, one per loop | reads are split; nothing is lost |
+//! | net `read_buffer` | 256 KiB, one per loop | reads are split; nothing is lost |
 //! | net `read_budget` | 1 MiB per connection per turn | the connection waits for the next turn, others go first |
 //! | net `max_queued_commands` | 65 536 `Handle` commands | `HandleError::Full` |
 //! | net `shutdown_timeout` | 5 s | connections still open are aborted, `run` returns |
@@ -70,7 +70,7 @@
 //! assert_eq!(net.message_timeout, Some(Duration::from_secs(60)));
 //! assert_eq!(net.close_timeout, Duration::from_secs(5));
 //! assert_eq!((net.high_water, net.max_buffered), (1 << 20, 64 << 20));
-//! assert_eq!((net.read_buffer, net.read_budget), (64 << 10, 1 << 20));
+//! assert_eq!((net.read_buffer, net.read_budget), (256 << 10, 1 << 20));
 //! assert_eq!(net.max_queued_commands, 65_536);
 //! assert_eq!(net.shutdown_timeout, Duration::from_secs(5));
 //! assert_eq!(net.max_body, 1 << 20);
