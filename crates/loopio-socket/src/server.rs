@@ -153,6 +153,15 @@ pub(crate) struct Client {
     pub(crate) connect_timer: Option<TimerKey>,
 }
 
+/// The socket `client` has in namespace `nsp`.
+fn find_socket(client: &Client, nsp: &str) -> Option<SocketKey> {
+    client
+        .sockets
+        .iter()
+        .find(|(name, _)| &**name == nsp)
+        .map(|&(_, key)| key)
+}
+
 struct Partial {
     text: String,
     attachments: Vec<Vec<u8>>,
@@ -239,15 +248,7 @@ impl Server {
     /// Input: a text message arrived on `client`'s session.
     pub fn handle_text(&mut self, now: Instant, client: ClientId, text: &str) {
         self.now = now;
-        let Some(state) = self.clients.get(&client) else {
-            return;
-        };
-        let result = match state.partial.is_some() {
-            // socket.io-parser: "got plaintext data when reconstructing a packet".
-            true => Err(ParseError::UnexpectedText),
-            false => self.receive_text(client, text),
-        };
-        if let Err(error) = result {
+        if let Err(error) = self.receive_text(client, text) {
             self.reject(client, error);
         }
     }
@@ -398,24 +399,31 @@ impl Server {
         }
     }
 
+    /// A text message of a known client (unknown ones are ignored). The client is looked up
+    /// once, for both its reassembly state and the packet's socket.
     fn receive_text(&mut self, client: ClientId, text: &str) -> Result<(), ParseError> {
-        let header = Header::parse(text, self.config.max_attachments)?;
-        if header.kind.is_binary() {
-            // Check the JSON now, as socket.io-parser does, then wait for the attachments.
-            self.check_payload(&header)?;
-            let partial = Partial {
-                text: text.to_owned(),
-                attachments: Vec::with_capacity(header.attachments),
-                expected: header.attachments,
-            };
-            let state = self
-                .clients
-                .get_mut(&client)
-                .expect("caller checked the client");
-            state.partial = Some(partial);
+        let Some(state) = self.clients.get(&client) else {
             return Ok(());
+        };
+        if state.partial.is_some() {
+            // socket.io-parser: "got plaintext data when reconstructing a packet".
+            return Err(ParseError::UnexpectedText);
         }
-        self.receive_packet(client, &header, None)
+        let header = Header::parse(text, self.config.max_attachments)?;
+        if !header.kind.is_binary() {
+            let socket = find_socket(state, header.nsp);
+            return self.receive_packet(client, &header, socket, None);
+        }
+        // Check the JSON now, as socket.io-parser does, then wait for the attachments.
+        self.check_payload(&header)?;
+        let partial = Partial {
+            text: text.to_owned(),
+            attachments: Vec::with_capacity(header.attachments),
+            expected: header.attachments,
+        };
+        let state = self.clients.get_mut(&client).expect("looked up above");
+        state.partial = Some(partial);
+        Ok(())
     }
 
     fn receive_binary(&mut self, client: ClientId, partial: Partial) -> Result<(), ParseError> {
@@ -423,7 +431,8 @@ impl Server {
         if !args::placeholders_valid(header.payload, partial.expected) {
             return Err(ParseError::IllegalPlaceholder);
         }
-        self.receive_packet(client, &header, Some(partial.attachments.into()))
+        let socket = self.socket_of(client, header.nsp);
+        self.receive_packet(client, &header, socket, Some(partial.attachments.into()))
     }
 
     fn check_payload(&self, header: &Header<'_>) -> Result<(), ParseError> {
@@ -442,10 +451,10 @@ impl Server {
         &mut self,
         client: ClientId,
         header: &Header<'_>,
+        socket: Option<SocketKey>,
         attachments: Option<Rc<[Vec<u8>]>>,
     ) -> Result<(), ParseError> {
         let payload = header.payload;
-        let socket = self.socket_of(client, header.nsp);
         match (header.kind, socket) {
             (PacketType::Connect, None) => {
                 let auth = parse_auth(payload)?;
@@ -510,12 +519,7 @@ impl Server {
     }
 
     pub(crate) fn socket_of(&self, client: ClientId, nsp: &str) -> Option<SocketKey> {
-        let state = self.clients.get(&client)?;
-        state
-            .sockets
-            .iter()
-            .find(|(name, _)| &**name == nsp)
-            .map(|&(_, key)| key)
+        find_socket(self.clients.get(&client)?, nsp)
     }
 
     /// Closes a misbehaving client: its sockets disconnect with "parse error".

@@ -54,6 +54,10 @@ pub(crate) struct SocketState {
 }
 
 impl SocketState {
+    fn view(&self) -> View {
+        (self.id, self.nsp.clone(), self.handshake.clone())
+    }
+
     pub(crate) fn new(
         id: SocketId,
         nsp: Rc<str>,
@@ -101,6 +105,9 @@ impl<E: std::error::Error + 'static> HandlerResult for Result<(), E> {
     }
 }
 
+/// What a [`Socket`] keeps of its state: id, namespace and handshake.
+type View = (SocketId, Rc<str>, Rc<Handshake>);
+
 /// A connected socket, borrowed from the server for the duration of a handler.
 ///
 /// Emit flags (`volatile`, `timeout`) apply to the next emit only, as in socket.io.
@@ -118,10 +125,13 @@ pub struct Socket<'a> {
 
 impl<'a> Socket<'a> {
     pub(crate) fn attach(io: &'a mut Server, key: SocketKey) -> Option<Self> {
-        let state = io.sockets.get(&key)?;
-        let (id, nsp, handshake) = (state.id, state.nsp.clone(), state.handshake.clone());
-        let detached = Extensions::default();
-        Some(Self {
+        let view = io.sockets.get(&key)?.view();
+        Some(Self::with_view(io, key, view))
+    }
+
+    /// [`Socket::attach`] for a caller that has just read the socket's state.
+    fn with_view(io: &'a mut Server, key: SocketKey, (id, nsp, handshake): View) -> Self {
+        Self {
             io,
             key,
             id,
@@ -129,8 +139,8 @@ impl<'a> Socket<'a> {
             handshake,
             volatile: false,
             timeout: None,
-            detached,
-        })
+            detached: Extensions::default(),
+        }
     }
 
     fn state(&self) -> Option<&SocketState> {
@@ -441,9 +451,8 @@ impl Server {
         if any.is_none() && handler.is_none() {
             return;
         }
-        let Some(socket) = Socket::attach(self, key) else {
-            return;
-        };
+        let view = state.view();
+        let socket = Socket::with_view(self, key, view);
         let mut ctx = EventContext {
             socket,
             event,
