@@ -195,6 +195,21 @@ impl Decoder {
             return Err(error);
         }
         self.reclaim();
+        if let Some((opcode, payload)) = self.small_frame(input) {
+            let payload: &'a [u8] = &input[payload];
+            let message = match opcode {
+                OpCode::Text => match std::str::from_utf8(payload) {
+                    Ok(text) => Message::Text(text),
+                    Err(_) => return Err(self.fail(Error::InvalidUtf8)),
+                },
+                _ => Message::Binary(payload),
+            };
+            let consumed = payload.len() + if self.role == Role::Server { 6 } else { 2 };
+            return Ok(Decoded {
+                consumed,
+                message: Some(message),
+            });
+        }
         let (consumed, ready) = match self.advance(input) {
             Ok(step) => step,
             Err(error) => return Err(self.fail(error)),
@@ -215,6 +230,39 @@ impl Decoder {
             ),
         };
         Ok(Decoded { consumed, message })
+    }
+
+    /// The fast path for the commonest input: between messages, a whole unfragmented text or
+    /// binary frame with a 7-bit length, masked as the role requires. Unmasks it in place and
+    /// returns its opcode and payload range; anything else (control frames, fragments, longer
+    /// or partial frames, every error) is left to [`Decoder::advance`].
+    fn small_frame(&self, input: &mut [u8]) -> Option<(OpCode, Range<usize>)> {
+        let (&mut [first, second], rest) = input.split_first_chunk_mut::<2>()?;
+        // FIN set, RSV clear, opcode 1 or 2; mask bit as the role requires; length ≤ 125.
+        let opcode = match first {
+            0x81 => OpCode::Text,
+            0x82 => OpCode::Binary,
+            _ => return None,
+        };
+        let masked = self.role == Role::Server;
+        if (second & 0x80 != 0) != masked || self.header_len != 0 || self.frame.is_some() {
+            return None;
+        }
+        let len = usize::from(second & 0x7F);
+        if len > 125
+            || self.open.is_some()
+            || len as u64 > self.limits.max_frame_size
+            || len > self.limits.max_message_size
+        {
+            return None;
+        }
+        if !masked {
+            return (rest.len() >= len).then_some((opcode, 2..2 + len));
+        }
+        let (key, payload) = rest.split_first_chunk_mut::<4>()?;
+        let payload = payload.get_mut(..len)?;
+        apply_mask(payload, *key, 0);
+        Some((opcode, 6..6 + len))
     }
 
     fn fail(&mut self, error: Error) -> Error {
@@ -531,6 +579,77 @@ mod tests {
         encode_frame(&mut last, OpCode::Continuation, true, b"d", None);
         let decoded = decoder.decode(&mut last).expect("valid");
         assert_eq!(decoded.message, Some(Message::Binary(b"abcd")));
+    }
+
+    /// Decodes `wire` fed whole (small frames take the fast path) and a byte at a time (the
+    /// general path); returns the messages, or the error, of each.
+    fn both_ways(role: Role, limits: Limits, wire: &[u8]) -> [Result<Vec<String>, Error>; 2] {
+        let run = |piece: usize| {
+            let mut decoder = Decoder::new(role, limits);
+            let mut wire = wire.to_vec();
+            let mut seen = Vec::new();
+            for chunk in wire.chunks_mut(piece) {
+                let mut pos = 0;
+                while pos < chunk.len() {
+                    let decoded = decoder.decode(&mut chunk[pos..])?;
+                    pos += decoded.consumed;
+                    seen.extend(decoded.message.map(|m| format!("{m:?}")));
+                }
+            }
+            Ok(seen)
+        };
+        [run(wire.len().max(1)), run(1)]
+    }
+
+    #[test]
+    fn small_frame_fast_path_agrees_with_the_general_path() {
+        let key = Some([1, 2, 3, 4]);
+        let mut good = Vec::new();
+        for (opcode, payload) in [
+            (OpCode::Text, &b"hello"[..]),
+            (OpCode::Binary, &[0xFF; 125][..]),
+            (OpCode::Text, &b""[..]),
+            (OpCode::Ping, &b"p"[..]),
+            (OpCode::Binary, &[7; 126][..]),
+        ] {
+            encode_frame(&mut good, opcode, true, payload, key);
+        }
+        let [whole, bytewise] = both_ways(Role::Server, Limits::default(), &good);
+        assert_eq!(whole, bytewise);
+        assert_eq!(whole.expect("valid").len(), 5);
+
+        let mut bad_utf8 = Vec::new();
+        encode_frame(&mut bad_utf8, OpCode::Text, true, b"ok\xC0\x80", key);
+        let mut unmasked = Vec::new();
+        encode_frame(&mut unmasked, OpCode::Binary, true, b"x", None);
+        let mut fragmented = Vec::new();
+        encode_frame(&mut fragmented, OpCode::Binary, false, b"ab", key);
+        encode_frame(&mut fragmented, OpCode::Binary, true, b"cd", key);
+        let mut rsv = Vec::new();
+        encode_frame(&mut rsv, OpCode::Binary, true, b"x", key);
+        rsv[0] |= 0x40;
+        for wire in [&bad_utf8, &unmasked, &fragmented, &rsv] {
+            let [whole, bytewise] = both_ways(Role::Server, Limits::default(), wire);
+            assert!(whole.is_err(), "{wire:02x?}");
+            assert_eq!(whole, bytewise, "{wire:02x?}");
+        }
+        // Limits below the frame's length still apply on the fast path.
+        let tiny = Limits {
+            max_frame_size: 4,
+            max_message_size: 100,
+        };
+        let [whole, bytewise] = both_ways(Role::Server, tiny, &good);
+        assert_eq!(whole, Err(Error::FrameTooBig(5)));
+        assert_eq!(whole, bytewise);
+        // A client receives unmasked frames; a masked one fails either way.
+        let mut plain = Vec::new();
+        encode_frame(&mut plain, OpCode::Text, true, b"hi", None);
+        let [whole, bytewise] = both_ways(Role::Client, Limits::default(), &plain);
+        assert_eq!(whole, Ok(vec!["Text(\"hi\")".to_owned()]));
+        assert_eq!(whole, bytewise);
+        let [whole, bytewise] = both_ways(Role::Client, Limits::default(), &good);
+        assert_eq!(whole, Err(Error::MaskedFrame));
+        assert_eq!(whole, bytewise);
     }
 
     #[test]

@@ -61,6 +61,13 @@ pub fn encode_frame(
         !opcode.is_control() || (fin && payload.len() <= MAX_CONTROL_PAYLOAD),
         "control frames carry FIN and at most 125 bytes (RFC 6455 §5.5)"
     );
+    if mask.is_none() && payload.len() <= 125 {
+        // A server's small frame (most of them): two header bytes, then the payload.
+        out.reserve(2 + payload.len());
+        out.extend_from_slice(&[u8::from(fin) << 7 | opcode.as_u8(), payload.len() as u8]);
+        out.extend_from_slice(payload);
+        return;
+    }
     let header = FrameHeader {
         fin,
         opcode,
@@ -130,6 +137,21 @@ mod tests {
             let mut out = Vec::new();
             encode_header(&mut out, OpCode::Binary, true, len, None);
             assert_eq!(out, expected, "len {len}");
+        }
+    }
+
+    #[test]
+    fn small_unmasked_frames_match_header_then_payload() {
+        for fin in [true, false] {
+            for len in [0, 1, 125, 126] {
+                let payload = vec![0x5A; len];
+                let mut fast = Vec::new();
+                encode_frame(&mut fast, OpCode::Text, fin, &payload, None);
+                let mut expected = Vec::new();
+                encode_header(&mut expected, OpCode::Text, fin, len as u64, None);
+                expected.extend_from_slice(&payload);
+                assert_eq!(fast, expected, "fin {fin} len {len}");
+            }
         }
     }
 

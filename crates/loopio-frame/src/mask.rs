@@ -16,11 +16,25 @@
 /// apply_mask(&mut payload[2..], [0x37, 0xfa, 0x21, 0x3d], 2);
 /// assert_eq!(&payload, b"Hello");
 /// ```
+#[inline]
 pub fn apply_mask(buf: &mut [u8], key: [u8; 4], offset: usize) {
     // Short payloads (most messages) stay inline: the feature check and call cost more than
     // the wider XORs save.
     #[cfg(target_arch = "x86_64")]
-    if buf.len() >= AVX2_MIN && std::is_x86_feature_detected!("avx2") {
+    if buf.len() >= AVX2_MIN {
+        return mask_long(buf, key, offset);
+    }
+    mask_portable(buf, key, offset)
+}
+
+/// Payloads at least this long (bytes) take the AVX2 path when the CPU has it.
+#[cfg(target_arch = "x86_64")]
+const AVX2_MIN: usize = 256;
+
+#[cfg(target_arch = "x86_64")]
+#[inline(never)]
+fn mask_long(buf: &mut [u8], key: [u8; 4], offset: usize) {
+    if std::is_x86_feature_detected!("avx2") {
         #[allow(unsafe_code)]
         // SAFETY: `mask_avx2` is safe code compiled with AVX2 enabled; the only obligation is
         // that the CPU has AVX2, which the check above established (std caches the answer).
@@ -31,10 +45,6 @@ pub fn apply_mask(buf: &mut [u8], key: [u8; 4], offset: usize) {
     }
     mask_portable(buf, key, offset)
 }
-
-/// Payloads at least this long (bytes) take the AVX2 path when the CPU has it.
-#[cfg(target_arch = "x86_64")]
-const AVX2_MIN: usize = 256;
 
 /// [`mask_portable`] compiled for AVX2: the same loop, with 32-byte XORs (twice SSE2's width,
 /// which matters for 64 KiB payloads: the mask is most of a large frame's decoding cost).
@@ -49,25 +59,17 @@ fn mask_avx2(buf: &mut [u8], key: [u8; 4], offset: usize) {
 #[inline(always)]
 fn mask_portable(buf: &mut [u8], key: [u8; 4], offset: usize) {
     let key = rotate(key, offset % 4);
-    // Each 64-byte chunk starts at a multiple of 4 from `buf[0]`, so one 128-bit key (the
-    // rotated key four times) masks every 16-byte lane of every chunk.
+    // Each 16-byte chunk starts at a multiple of 4 from `buf[0]`, so one 128-bit key (the
+    // rotated key four times) masks every chunk.
     let wide = u128::from_ne_bytes(repeat(key));
-    let mut chunks = buf.chunks_exact_mut(64);
+    let mut chunks = buf.chunks_exact_mut(16);
     for chunk in &mut chunks {
-        for lane in chunk.chunks_exact_mut(16) {
-            let mut word = [0; 16];
-            word.copy_from_slice(lane);
-            lane.copy_from_slice(&(u128::from_ne_bytes(word) ^ wide).to_ne_bytes());
-        }
-    }
-    // The tail also starts at a multiple of 4, so the key lines up with index 0 again.
-    let mut lanes = chunks.into_remainder().chunks_exact_mut(16);
-    for lane in &mut lanes {
         let mut word = [0; 16];
-        word.copy_from_slice(lane);
-        lane.copy_from_slice(&(u128::from_ne_bytes(word) ^ wide).to_ne_bytes());
+        word.copy_from_slice(chunk);
+        chunk.copy_from_slice(&(u128::from_ne_bytes(word) ^ wide).to_ne_bytes());
     }
-    for (byte, k) in lanes.into_remainder().iter_mut().zip(key.iter().cycle()) {
+    // The tail also starts at a multiple of 16, so the key lines up with index 0 again.
+    for (byte, k) in chunks.into_remainder().iter_mut().zip(key.iter().cycle()) {
         *byte ^= k;
     }
 }
