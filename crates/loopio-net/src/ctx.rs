@@ -16,11 +16,14 @@ use crate::trace::{self, FrameTracer};
 use crate::{CloseReason, Config, ConnId, Initiator, OverflowPolicy, Response, SendError, TimerId};
 
 /// Drained output buffers the loop keeps for the next connection that needs one. Bounded in
-/// count and in each buffer's capacity, so the pool holds at most 16 × 256 KiB = 4 MiB for the
-/// whole loop whatever the number of connections; idle connections hold no buffer at all.
-/// Without it every busy turn would `malloc` a fresh buffer and, past glibc's mmap threshold,
-/// fault in fresh zeroed pages for every large message.
-const SPARE_BUFFERS: usize = 16;
+/// count and in total capacity, so the pool holds at most 4 MiB for the whole loop whatever
+/// the number of connections; idle connections hold no buffer at all. Without it every busy
+/// turn would `malloc` a fresh buffer for each connection that writes (100 busy connections
+/// need 100 buffers at once, until the turn's flush) and, past glibc's mmap threshold, fault
+/// in fresh zeroed pages for every large message.
+const SPARE_BUFFERS: usize = 128;
+/// The most capacity the pool holds (bytes).
+const SPARE_BYTES: usize = 4 << 20;
 /// The largest capacity the pool keeps (bytes); larger buffers are freed when drained.
 const SPARE_CAPACITY: usize = 256 << 10;
 /// The capacity of a fresh output buffer when the pool is empty: a turn's small frames then
@@ -88,6 +91,8 @@ pub struct Ctx {
     entropy: Option<Entropy>,
     /// Drained output buffers for reuse (see [`SPARE_BUFFERS`]).
     spare: Vec<Vec<u8>>,
+    /// The total capacity of `spare`.
+    spare_bytes: usize,
     /// A frame header being written straight to a socket (capacity 14, kept).
     header: Vec<u8>,
     pub(crate) trace: bool,
@@ -112,6 +117,7 @@ impl Ctx {
             next_timer: 0,
             entropy: None,
             spare: Vec::new(),
+            spare_bytes: 0,
             header: Vec::with_capacity(loopio_frame::MAX_HEADER_LEN),
             trace,
             shutdown: false,
@@ -337,9 +343,25 @@ impl Ctx {
     /// and the buffer is not too large; frees it otherwise.
     pub(crate) fn recycle(&mut self, mut buffer: Vec<u8>) {
         let capacity = buffer.capacity();
-        if capacity > 0 && capacity <= SPARE_CAPACITY && self.spare.len() < SPARE_BUFFERS {
+        if capacity > 0
+            && capacity <= SPARE_CAPACITY
+            && self.spare.len() < SPARE_BUFFERS
+            && self.spare_bytes + capacity <= SPARE_BYTES
+        {
             buffer.clear();
+            self.spare_bytes += capacity;
             self.spare.push(buffer);
+        }
+    }
+
+    /// A buffer for a connection that has none: a pooled one, else a fresh one.
+    fn spare_buffer(spare: &mut Vec<Vec<u8>>, spare_bytes: &mut usize) -> Vec<u8> {
+        match spare.pop() {
+            Some(buffer) => {
+                *spare_bytes -= buffer.capacity();
+                buffer
+            }
+            None => Vec::with_capacity(OUT_MIN_CAPACITY),
         }
     }
 
@@ -347,10 +369,7 @@ impl Ctx {
     /// instead of allocating it.
     fn take_spare(&mut self, index: u32) {
         if self.conn_at(index).out.capacity() == 0 {
-            let buffer = self
-                .spare
-                .pop()
-                .unwrap_or_else(|| Vec::with_capacity(OUT_MIN_CAPACITY));
+            let buffer = Ctx::spare_buffer(&mut self.spare, &mut self.spare_bytes);
             self.conn_at(index).out = buffer;
         }
     }
@@ -460,6 +479,70 @@ impl Ctx {
         opcode: OpCode,
         payload: &[u8],
     ) -> Result<(), SendError> {
+        if self.trace || self.conn_at(id.index).role == Role::Client {
+            return self.write_frame_general(id, opcode, payload);
+        }
+        // A server frame: unmasked, one slot lookup, appended to the out buffer unless it is
+        // large enough for a direct write.
+        let (max_buffered, high_water) = (self.config.max_buffered, self.config.high_water);
+        let Ctx {
+            slots,
+            spare,
+            spare_bytes,
+            dirty,
+            header,
+            ..
+        } = self;
+        let conn = slots[id.index as usize]
+            .conn
+            .as_mut()
+            .expect("caller checked the slot is live");
+        let buffered = conn.buffered();
+        if buffered.saturating_add(payload.len() + 14) > max_buffered {
+            return self.refuse(id);
+        }
+        if payload.len() >= DIRECT_WRITE_MIN && buffered == 0 {
+            header.clear();
+            loopio_frame::encode_header(header, opcode, true, payload.len() as u64, None);
+            let written = write_direct(&mut conn.socket, header, payload);
+            if written == header.len() + payload.len() {
+                return Ok(());
+            }
+            if conn.out.capacity() == 0 {
+                conn.out = Ctx::spare_buffer(spare, spare_bytes);
+            }
+            match written.checked_sub(header.len()) {
+                Some(sent) => conn.out.extend_from_slice(&payload[sent..]),
+                None => {
+                    conn.out.reserve(header.len() + payload.len() - written);
+                    conn.out.extend_from_slice(&header[written..]);
+                    conn.out.extend_from_slice(payload);
+                }
+            }
+        } else {
+            if conn.out.capacity() == 0 {
+                conn.out = Ctx::spare_buffer(spare, spare_bytes);
+            }
+            loopio_frame::encode_frame(&mut conn.out, opcode, true, payload, None);
+        }
+        // `after_write`, on the connection already at hand.
+        if conn.buffered() > high_water {
+            conn.flags.over_high_water = true;
+        }
+        if !conn.flags.dirty {
+            conn.flags.dirty = true;
+            dirty.push(id.index);
+        }
+        Ok(())
+    }
+
+    /// [`Ctx::write_frame`] for client connections (masked) and when tracing.
+    fn write_frame_general(
+        &mut self,
+        id: ConnId,
+        opcode: OpCode,
+        payload: &[u8],
+    ) -> Result<(), SendError> {
         self.reserve(id, payload.len() + 14)?;
         let mask = self.mask_for(id)?;
         if self.trace {
@@ -520,6 +603,7 @@ impl Ctx {
         let Ctx {
             slots,
             spare,
+            spare_bytes,
             dirty,
             ..
         } = self;
@@ -528,9 +612,7 @@ impl Ctx {
             .as_mut()
             .expect("checked live above; mask_for only drops it on error");
         if conn.out.capacity() == 0 {
-            conn.out = spare
-                .pop()
-                .unwrap_or_else(|| Vec::with_capacity(OUT_MIN_CAPACITY));
+            conn.out = Ctx::spare_buffer(spare, spare_bytes);
         }
         conn.out.reserve(len + 14);
         loopio_frame::encode_header(&mut conn.out, opcode, true, len as u64, mask);
