@@ -35,6 +35,12 @@ pub const RESERVED_EVENTS: [&str; 6] = [
     "removeListener",
 ];
 
+/// True for the names in [`RESERVED_EVENTS`]. Checked on every event both ways, so usual names
+/// (none of the reserved lengths, 7 to 14 bytes) are told apart by length alone.
+fn is_reserved(name: &str) -> bool {
+    (7..=14).contains(&name.len()) && RESERVED_EVENTS.contains(&name)
+}
+
 /// The arguments of a received event or ack: checked JSON, typed on demand.
 ///
 /// ```
@@ -57,7 +63,7 @@ impl<'a> Args<'a> {
     pub fn scan_event(payload: &'a str) -> Result<(Cow<'a, str>, Self), ParseError> {
         let (name, args) = scan(payload, true)?;
         let name = name.ok_or(ParseError::InvalidPayload)?;
-        if RESERVED_EVENTS.contains(&name.as_ref()) {
+        if is_reserved(&name) {
             return Err(ParseError::ReservedEvent);
         }
         Ok((name, args))
@@ -444,7 +450,7 @@ pub(crate) fn write_packet<T: Serialize + ?Sized>(
     event: Option<&str>,
     data: &T,
 ) -> Result<(), EmitError> {
-    if event.is_some_and(|e| RESERVED_EVENTS.contains(&e)) {
+    if event.is_some_and(is_reserved) {
         return Err(EmitError::ReservedEvent);
     }
     let start = out.len();
@@ -496,7 +502,7 @@ pub(crate) fn write_packet<T: Serialize + ?Sized>(
 /// usual event name), else through serde_json.
 fn write_json_str(out: &mut String, value: &str) -> serde_json::Result<()> {
     // serde_json escapes exactly these: `"`, `\` and the control characters below 0x20.
-    if value.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+    if !value.bytes().any(|b| NEEDS_ESCAPE[usize::from(b)]) {
         out.push('"');
         out.push_str(value);
         out.push('"');
@@ -504,6 +510,17 @@ fn write_json_str(out: &mut String, value: &str) -> serde_json::Result<()> {
     }
     serde_json::to_writer(StrWriter(out), value)
 }
+
+/// The bytes serde_json escapes in a string, one lookup per byte.
+const NEEDS_ESCAPE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        table[byte] = byte < 0x20 || byte == b'"' as usize || byte == b'\\' as usize;
+        byte += 1;
+    }
+    table
+};
 
 /// An `io::Write` appending to a `String`: serde_json writes only UTF-8, in pieces that each
 /// are UTF-8 (whole strings, escapes, punctuation, numbers).
@@ -764,6 +781,22 @@ mod tests {
             &(),
         );
         assert!(matches!(err, Err(EmitError::ReservedEvent)));
+        for name in RESERVED_EVENTS {
+            assert!(is_reserved(name), "{name}");
+            assert!(!is_reserved(&name[1..]) && !is_reserved(&format!("{name}x")));
+        }
+        assert!(!is_reserved("echo"));
+    }
+
+    #[test]
+    fn event_names_are_escaped_as_serde_json_does() {
+        let mut names: Vec<String> = (0..=0x7f_u8).map(|b| format!("a{}b", b as char)).collect();
+        names.extend(["", "é", "😀", "\u{2028}", "a\"b\\c\n"].map(String::from));
+        for name in names {
+            let mut out = String::new();
+            write_json_str(&mut out, &name).unwrap();
+            assert_eq!(out, serde_json::to_string(&name).unwrap(), "{name:?}");
+        }
     }
 
     #[test]
