@@ -19,7 +19,7 @@ use crate::config::Config;
 use crate::error::{CloseReason, RequestError, SendError};
 use crate::http::{self, Reply};
 use crate::packet::{records, Data, Packet, PacketType, WsKind, SEPARATOR};
-use crate::queue::{Inbox, Incoming, Outbox, Popped};
+use crate::queue::{Inbox, Incoming, Outbox, Popped, WARM};
 use crate::server::{SessionRequest, Sid, TransportId, TransportKind};
 use crate::timer::{Timer, TimerTable};
 
@@ -145,6 +145,9 @@ pub struct Connection {
     outbox: Outbox,
     control: VecDeque<Control>,
     inbox: Inbox,
+    /// Messages queued or received, saturating: below [`WARM`] drained queues free their
+    /// buffers.
+    traffic: u8,
 }
 
 impl Connection {
@@ -185,6 +188,7 @@ impl Connection {
             outbox: Outbox::default(),
             control: VecDeque::new(),
             inbox: Inbox::default(),
+            traffic: 0,
             config,
         };
         connection.queue(Packet::text(PacketType::Open, &open));
@@ -345,6 +349,7 @@ impl Connection {
     /// A complete WebSocket message arrived on `id` (text frames as `Data::Text`).
     pub fn handle_ws(&mut self, now: Instant, id: TransportId, data: Data<'_>) {
         if let Some(data) = self.handle_ws_message(now, id, data) {
+            self.traffic = self.traffic.saturating_add(1);
             self.inbox.push_message(data);
         }
     }
@@ -462,6 +467,7 @@ impl Connection {
         if self.state != State::Open {
             return Err(SendError::Closed);
         }
+        self.traffic = self.traffic.saturating_add(1);
         self.outbox
             .push(Packet::message(data), self.config.max_buffered)
     }
@@ -507,7 +513,7 @@ impl Connection {
                         WsKind::Text => TransmitKind::WsText,
                         WsKind::Binary => TransmitKind::WsBinary,
                     };
-                    self.outbox.pop();
+                    self.outbox.pop(self.traffic >= WARM);
                     return Some(Transmit { to: id, kind });
                 }
                 if self.state == State::ExpectDrain {
@@ -524,7 +530,7 @@ impl Connection {
     /// The next event for the layer above. Message data borrows the session until the event
     /// is dropped; drain until `None` after every input.
     pub fn poll_event(&mut self) -> Option<Event<'_>> {
-        Some(match self.inbox.pop()? {
+        Some(match self.inbox.pop(self.traffic >= WARM)? {
             Popped::Message(data) => Event::Message(data),
             Popped::Upgraded => Event::Upgraded,
             Popped::Closed(reason) => Event::Closed(reason),
@@ -552,6 +558,7 @@ impl Connection {
 
     fn queue(&mut self, packet: Packet<'_>) {
         // Control packets bypass the application's limit; they are few and tiny.
+        self.traffic = self.traffic.saturating_add(1);
         let _ = self.outbox.push(packet, usize::MAX);
     }
 
@@ -571,7 +578,10 @@ impl Connection {
                 self.timers
                     .set(Timer::Ping, now + self.config.ping_interval);
             }
-            PacketType::Message => self.inbox.push_message(packet.data),
+            PacketType::Message => {
+                self.traffic = self.traffic.saturating_add(1);
+                self.inbox.push_message(packet.data);
+            }
             PacketType::Close => self.finish(CloseReason::TransportClose),
             PacketType::Open | PacketType::Upgrade | PacketType::Noop => {}
         }
@@ -618,7 +628,7 @@ impl Connection {
         }
         self.state = State::Closed;
         self.timers.stop_all();
-        self.outbox.clear();
+        self.outbox.clear(false);
         match std::mem::replace(&mut self.transport, Transport::Gone) {
             Transport::Polling(Some(get)) => {
                 // Official: a client-initiated close releases the held GET with a noop, a
@@ -656,7 +666,7 @@ impl Connection {
                 body.push(SEPARATOR);
             }
             packet.encode_polling(&mut body);
-            self.outbox.pop();
+            self.outbox.pop(self.traffic >= WARM);
         }
         let closing = self.state == State::ExpectDrain && self.outbox.is_empty();
         if body.is_empty() {

@@ -24,6 +24,12 @@ struct Entry {
 /// Above this capacity a drained buffer is released, so idle sessions stay small.
 const KEEP_CAPACITY: usize = 4 << 10;
 
+/// Until a session carried this many packets its drained queues release their buffers: one
+/// that only did its handshake (open packet, CONNECT and its reply) and then idles would
+/// otherwise hold them for its whole life, while one with traffic keeps them and allocates
+/// nothing per packet.
+pub(crate) const WARM: u8 = 4;
+
 impl Outbox {
     pub(crate) fn push(&mut self, packet: Packet<'_>, limit: usize) -> Result<(), SendError> {
         let (binary, data) = match packet.data {
@@ -68,20 +74,21 @@ impl Outbox {
         })
     }
 
-    pub(crate) fn pop(&mut self) {
+    /// Drops the oldest packet; `warm` keeps the buffers once the queue is empty (see [`WARM`]).
+    pub(crate) fn pop(&mut self, warm: bool) {
         if let Some(entry) = self.entries.pop_front() {
             self.read += entry.len as usize;
         }
         if self.entries.is_empty() {
-            self.clear();
+            self.clear(warm);
         }
     }
 
-    pub(crate) fn clear(&mut self) {
+    pub(crate) fn clear(&mut self, warm: bool) {
         self.entries.clear();
         self.bytes.clear();
         self.read = 0;
-        if self.bytes.capacity() > KEEP_CAPACITY {
+        if !warm || self.bytes.capacity() > KEEP_CAPACITY {
             self.bytes = Vec::new();
             self.entries = VecDeque::new();
         }
@@ -116,7 +123,7 @@ pub(crate) enum Popped<'a> {
 
 impl Inbox {
     pub(crate) fn push_message(&mut self, data: Data<'_>) {
-        self.recycle();
+        self.recycle(true);
         match data {
             Data::Text(text) => {
                 self.text.push_str(text);
@@ -134,13 +141,14 @@ impl Inbox {
     }
 
     pub(crate) fn push(&mut self, event: Incoming) {
-        self.recycle();
+        self.recycle(true);
         self.entries.push_back(event);
     }
 
-    pub(crate) fn pop(&mut self) -> Option<Popped<'_>> {
+    /// The oldest event; `warm` as in [`Outbox::pop`].
+    pub(crate) fn pop(&mut self, warm: bool) -> Option<Popped<'_>> {
         let Some(entry) = self.entries.pop_front() else {
-            self.recycle();
+            self.recycle(warm);
             return None;
         };
         Some(match entry {
@@ -160,18 +168,53 @@ impl Inbox {
     }
 
     /// Once everything was read, the buffers are reused from the start.
-    fn recycle(&mut self) {
+    fn recycle(&mut self, warm: bool) {
         if self.entries.is_empty() {
             self.text.clear();
             self.binary.clear();
             self.text_read = 0;
             self.binary_read = 0;
-            if self.text.capacity() > KEEP_CAPACITY {
+            if !warm || self.text.capacity() > KEEP_CAPACITY {
                 self.text = String::new();
             }
-            if self.binary.capacity() > KEEP_CAPACITY {
+            if !warm || self.binary.capacity() > KEEP_CAPACITY {
                 self.binary = Vec::new();
             }
+            if !warm {
+                self.entries = VecDeque::new();
+            }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cycle(outbox: &mut Outbox, inbox: &mut Inbox, warm: bool) {
+        let packet = Packet::message(Data::Text("40{\"sid\":\"abc\"}"));
+        outbox.push(packet, usize::MAX).expect("under the limit");
+        outbox.pop(warm);
+        inbox.push_message(Data::Text("40"));
+        assert!(matches!(inbox.pop(warm), Some(Popped::Message(_))));
+        assert!(inbox.pop(warm).is_none());
+    }
+
+    #[test]
+    fn cold_queues_free_their_buffers_once_drained() {
+        let (mut outbox, mut inbox) = (Outbox::default(), Inbox::default());
+        cycle(&mut outbox, &mut inbox, false);
+        assert_eq!(outbox.bytes.capacity(), 0);
+        assert_eq!(outbox.entries.capacity(), 0);
+        assert_eq!(inbox.text.capacity(), 0);
+        assert_eq!(inbox.entries.capacity(), 0);
+    }
+
+    #[test]
+    fn warm_queues_keep_their_buffers() {
+        let (mut outbox, mut inbox) = (Outbox::default(), Inbox::default());
+        cycle(&mut outbox, &mut inbox, true);
+        assert!(outbox.bytes.capacity() > 0 && outbox.entries.capacity() > 0);
+        assert!(inbox.text.capacity() > 0 && inbox.entries.capacity() > 0);
     }
 }

@@ -358,11 +358,13 @@ impl Server {
             connecting.auth,
             connecting.extensions,
         );
-        self.sockets.insert(key, state);
+        self.sockets.insert(key, Box::new(state));
         let client = self
             .clients
             .get_mut(&client)
             .expect("CONNECT came from this client");
+        // Most clients join one namespace: no spare capacity for an idle session to hold.
+        client.sockets.reserve_exact(1);
         client.sockets.push((nsp, key));
         if let Some(timer) = client.connect_timer.take() {
             self.timers.remove(&timer);
@@ -399,6 +401,8 @@ impl Server {
             None => Rc::from(room),
         };
         namespace.rooms.entry(name.clone()).or_default().insert(key);
+        // The first room is the socket's own; many sockets never join another.
+        state.rooms.reserve_exact(1);
         state.rooms.push(name);
     }
 

@@ -144,7 +144,7 @@ impl<'a> Socket<'a> {
     }
 
     fn state(&self) -> Option<&SocketState> {
-        self.io.sockets.get(&self.key)
+        self.io.sockets.get(&self.key).map(|state| &**state)
     }
 
     /// The socket id (also the name of its own room).

@@ -144,7 +144,11 @@ impl Handler for Glue {
                         Some((h.name.clone(), String::from_utf8(h.value.clone()).ok()?))
                     })
                     .collect();
+                // Held for the session's life: no spare capacity (an idle session's
+                // handshake was a third of its memory).
+                handshake.headers.shrink_to_fit();
                 handshake.query = super::query::decode(&opened.request.query);
+                handshake.query.shrink_to_fit();
                 handshake
             }
             None => Handshake::new(now, ""),
