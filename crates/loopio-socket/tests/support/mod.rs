@@ -40,10 +40,8 @@ impl Harness {
 
     pub fn open(&mut self, client: u64) {
         let mut handshake = Handshake::new(self.now, "10.0.0.1:4000");
-        handshake
-            .headers
-            .push(("X-Test".into(), client.to_string()));
-        handshake.query.push(("EIO".into(), "4".into()));
+        handshake.push_header("X-Test", &client.to_string());
+        handshake.push_query("EIO", "4");
         self.io.handle_open(self.now, ClientId(client), handshake);
     }
 

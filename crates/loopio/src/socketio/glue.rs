@@ -136,19 +136,16 @@ impl Handler for Glue {
                     .peer
                     .map_or_else(String::new, |peer| peer.to_string());
                 let mut handshake = Handshake::new(opened.time, address);
-                handshake.headers = opened
-                    .request
-                    .headers
-                    .iter()
-                    .filter_map(|h| {
-                        Some((h.name.clone(), String::from_utf8(h.value.clone()).ok()?))
-                    })
-                    .collect();
-                // Held for the session's life: no spare capacity (an idle session's
-                // handshake was a third of its memory).
-                handshake.headers.shrink_to_fit();
-                handshake.query = super::query::decode(&opened.request.query);
-                handshake.query.shrink_to_fit();
+                for header in &opened.request.headers {
+                    if let Ok(value) = std::str::from_utf8(&header.value) {
+                        handshake.push_header(&header.name, value);
+                    }
+                }
+                for (name, value) in super::query::decode(&opened.request.query) {
+                    handshake.push_query(&name, &value);
+                }
+                // Held for the session's life: no spare capacity.
+                handshake.shrink_to_fit();
                 handshake
             }
             None => Handshake::new(now, ""),
