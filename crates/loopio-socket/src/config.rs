@@ -50,77 +50,57 @@ impl Config {
 /// ```
 #[derive(Clone, Debug)]
 pub struct Handshake {
-    /// Request headers, names as received.
-    headers: Pairs,
-    /// Decoded query parameters.
-    query: Pairs,
+    /// Header then query names and values back to back: a client holds its handshake for
+    /// life, and a `String` per name and value made it the largest part of an idle client's
+    /// memory.
+    text: String,
+    /// Per pair, where its name and its value end in `text`; headers first.
+    ends: Vec<(u32, u32)>,
+    /// How many of `ends` are headers.
+    headers: usize,
     /// The peer's address as text.
     pub address: String,
     /// When the Engine.IO session opened.
     pub issued: Instant,
 }
 
-/// Name/value pairs back to back in one string: a client holds its handshake for life, and a
-/// `String` per name and value made it the largest part of an idle client's memory.
-#[derive(Clone, Debug, Default)]
-struct Pairs {
-    text: String,
-    /// Per pair, where its name and its value end in `text`.
-    ends: Vec<(usize, usize)>,
-}
-
-impl Pairs {
-    fn push(&mut self, name: &str, value: &str) {
-        self.text.push_str(name);
-        let name_end = self.text.len();
-        self.text.push_str(value);
-        self.ends.push((name_end, self.text.len()));
-    }
-
-    fn iter(&self) -> impl Iterator<Item = (&str, &str)> + '_ {
-        let mut start = 0;
-        self.ends.iter().map(move |&(name_end, end)| {
-            let pair = (&self.text[start..name_end], &self.text[name_end..end]);
-            start = end;
-            pair
-        })
-    }
-
-    fn shrink_to_fit(&mut self) {
-        self.text.shrink_to_fit();
-        self.ends.shrink_to_fit();
-    }
-}
-
 impl Handshake {
     /// A handshake with no headers and no query.
     pub fn new(issued: Instant, address: impl Into<String>) -> Self {
         Self {
-            headers: Pairs::default(),
-            query: Pairs::default(),
+            text: String::new(),
+            ends: Vec::new(),
+            headers: 0,
             address: address.into(),
             issued,
         }
     }
 
     /// Adds a request header (names as received).
+    ///
+    /// # Panics
+    /// If the handshake's headers and query reach 4 GiB.
     pub fn push_header(&mut self, name: &str, value: &str) {
-        self.headers.push(name, value);
+        self.insert(self.headers, name, value);
+        self.headers += 1;
     }
 
     /// Adds a decoded query parameter.
+    ///
+    /// # Panics
+    /// If the handshake's headers and query reach 4 GiB.
     pub fn push_query(&mut self, name: &str, value: &str) {
-        self.query.push(name, value);
+        self.insert(self.ends.len(), name, value);
     }
 
     /// The request headers in order, names as received.
     pub fn headers(&self) -> impl Iterator<Item = (&str, &str)> + '_ {
-        self.headers.iter()
+        self.pairs(0..self.headers)
     }
 
     /// The decoded query parameters in order.
     pub fn query(&self) -> impl Iterator<Item = (&str, &str)> + '_ {
-        self.query.iter()
+        self.pairs(self.headers..self.ends.len())
     }
 
     /// The first header with this name, compared without case.
@@ -134,10 +114,40 @@ impl Handshake {
         self.query().find(|(n, _)| *n == name).map(|(_, v)| v)
     }
 
+    /// Where pair `at` starts in `text`.
+    fn start(&self, at: usize) -> usize {
+        at.checked_sub(1)
+            .map_or(0, |before| self.ends[before].1 as usize)
+    }
+
+    fn pairs(&self, range: std::ops::Range<usize>) -> impl Iterator<Item = (&str, &str)> + '_ {
+        let mut start = self.start(range.start);
+        self.ends[range].iter().map(move |&(name_end, end)| {
+            let (name_end, end) = (name_end as usize, end as usize);
+            let pair = (&self.text[start..name_end], &self.text[name_end..end]);
+            start = end;
+            pair
+        })
+    }
+
+    fn insert(&mut self, at: usize, name: &str, value: &str) {
+        let offset = |n: usize| u32::try_from(n).expect("handshake text under 4 GiB");
+        let start = self.start(at);
+        let added = name.len() + value.len();
+        self.text.insert_str(start, value);
+        self.text.insert_str(start, name);
+        for (name_end, end) in &mut self.ends[at..] {
+            *name_end = offset(*name_end as usize + added);
+            *end = offset(*end as usize + added);
+        }
+        let ends = (offset(start + name.len()), offset(start + added));
+        self.ends.insert(at, ends);
+    }
+
     /// Drops spare capacity; for a handshake about to be held for a session's life.
     pub fn shrink_to_fit(&mut self) {
-        self.headers.shrink_to_fit();
-        self.query.shrink_to_fit();
+        self.text.shrink_to_fit();
+        self.ends.shrink_to_fit();
         self.address.shrink_to_fit();
     }
 }
@@ -154,9 +164,13 @@ mod handshake_tests {
         handshake.push_header("host", "b");
         handshake.push_query("", "v");
         handshake.push_query("k", "");
+        handshake.push_header("late", "c");
         handshake.shrink_to_fit();
         let headers: Vec<_> = handshake.headers().collect();
-        assert_eq!(headers, [("Host", "a"), ("x-empty", ""), ("host", "b")]);
+        assert_eq!(
+            headers,
+            [("Host", "a"), ("x-empty", ""), ("host", "b"), ("late", "c")]
+        );
         assert_eq!(handshake.header("HOST"), Some("a"));
         assert_eq!(handshake.header("X-Empty"), Some(""));
         assert_eq!(
