@@ -54,22 +54,26 @@ fn mask_avx2(buf: &mut [u8], key: [u8; 4], offset: usize) {
     mask_portable(buf, key, offset)
 }
 
-/// The mask in plain Rust; LLVM turns the chunk loop into vector XORs of whatever width the
-/// caller was compiled for.
+/// The mask in plain Rust. The byte-wise XOR against a 32-byte key block is what LLVM
+/// vectorizes (to two SSE2 or one AVX2 XOR per block); a `u128` XOR compiles to scalar 64-bit
+/// XORs instead.
 #[inline(always)]
 fn mask_portable(buf: &mut [u8], key: [u8; 4], offset: usize) {
     let key = rotate(key, offset % 4);
-    // Each 16-byte chunk starts at a multiple of 4 from `buf[0]`, so one 128-bit key (the
-    // rotated key four times) masks every chunk.
-    let wide = u128::from_ne_bytes(repeat(key));
-    let mut chunks = buf.chunks_exact_mut(16);
-    for chunk in &mut chunks {
-        let mut word = [0; 16];
-        word.copy_from_slice(chunk);
-        chunk.copy_from_slice(&(u128::from_ne_bytes(word) ^ wide).to_ne_bytes());
+    // Each 32-byte block starts at a multiple of 4 from `buf[0]`, so one block of the rotated
+    // key masks every block.
+    let mut wide = [0; 32];
+    for quad in wide.chunks_exact_mut(4) {
+        quad.copy_from_slice(&key);
     }
-    // The tail also starts at a multiple of 16, so the key lines up with index 0 again.
-    for (byte, k) in chunks.into_remainder().iter_mut().zip(key.iter().cycle()) {
+    let mut blocks = buf.chunks_exact_mut(32);
+    for block in &mut blocks {
+        for (byte, k) in block.iter_mut().zip(wide) {
+            *byte ^= k;
+        }
+    }
+    // The tail also starts at a multiple of 32, so the key lines up with index 0 again.
+    for (byte, k) in blocks.into_remainder().iter_mut().zip(wide) {
         *byte ^= k;
     }
 }
@@ -81,14 +85,6 @@ fn rotate(key: [u8; 4], by: usize) -> [u8; 4] {
         key[(by + 2) % 4],
         key[(by + 3) % 4],
     ]
-}
-
-fn repeat(key: [u8; 4]) -> [u8; 16] {
-    let mut out = [0; 16];
-    for quad in out.chunks_exact_mut(4) {
-        quad.copy_from_slice(&key);
-    }
-    out
 }
 
 #[cfg(test)]
