@@ -191,6 +191,7 @@ impl<S: Service> EventLoop<S> {
             self.accept();
             self.settle();
         }
+        self.ctx.end_turn();
         Ok(())
     }
 
