@@ -8,7 +8,6 @@
 //!         on_disconnect(reason) runs on the removed socket ──► gone
 //! ```
 
-use std::collections::HashMap;
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -32,7 +31,9 @@ type DisconnectHandler = Rc<dyn Fn(&mut Disconnected<'_>, DisconnectReason)>;
 
 #[derive(Default)]
 struct Handlers {
-    events: HashMap<Box<str>, EventHandler>,
+    /// Searched in order: sockets register a few events, and a `Vec` is half a `HashMap`'s
+    /// size in every socket (a `SipHash` of the name cost about as much as the scan).
+    events: Vec<(Box<str>, EventHandler)>,
     any: Option<EventHandler>,
     disconnecting: Option<DisconnectingHandler>,
     disconnect: Option<DisconnectHandler>,
@@ -209,7 +210,11 @@ impl<'a> Socket<'a> {
             Err(error) => ctx.report(Some(Box::new(error))),
         });
         if let Some(state) = self.io.sockets.get_mut(&self.key) {
-            state.handlers.events.insert(event.into(), wrapped);
+            let events = &mut state.handlers.events;
+            match events.iter_mut().find(|(name, _)| **name == *event) {
+                Some((_, handler)) => *handler = wrapped,
+                None => events.push((event.into(), wrapped)),
+            }
         }
     }
 
@@ -455,7 +460,9 @@ impl Server {
             return;
         };
         let any = state.handlers.any.clone();
-        let handler = state.handlers.events.get(event).cloned();
+        let events = &state.handlers.events;
+        let handler = events.iter().find(|(name, _)| **name == *event);
+        let handler = handler.map(|(_, handler)| Rc::clone(handler));
         if any.is_none() && handler.is_none() {
             return;
         }

@@ -337,3 +337,17 @@ fn split_inputs_byte_by_byte_do_not_matter_for_binary() {
     assert_eq!(h.drain_for(1).len(), 6);
     assert_eq!(json!(h.io.stats().sockets), json!(1));
 }
+
+#[test]
+fn a_later_registration_replaces_the_handler_of_its_event() {
+    let mut h = Harness::new();
+    h.io.of("/").on_connection(|socket| {
+        socket.on("greet", |ctx, _: Value| ctx.socket().emit("old", &()));
+        socket.on("other", |ctx, _: Value| ctx.socket().emit("other", &()));
+        socket.on("greet", |ctx, _: Value| ctx.socket().emit("new", &()));
+    });
+    h.connect(1);
+    h.text(1, r#"2["greet"]"#);
+    h.text(1, r#"2["other"]"#);
+    assert_eq!(h.drain_for(1), [r#"2["new"]"#, r#"2["other"]"#]);
+}
