@@ -190,26 +190,35 @@ impl Decoder {
     /// assert_eq!(error, Error::UnmaskedFrame);
     /// assert_eq!(error.close_code().0, 1002);
     /// ```
+    #[inline]
     pub fn decode<'a>(&'a mut self, input: &'a mut [u8]) -> Result<Decoded<'a>, Error> {
+        // Inlined into the caller's loop: a small whole frame costs no call beyond the mask.
+        if self.failed.is_none() && matches!(self.reclaim, Reclaim::Nothing) {
+            if let Some((opcode, payload)) = self.small_frame(input) {
+                let payload: &'a [u8] = &input[payload];
+                let message = match opcode {
+                    OpCode::Text => match std::str::from_utf8(payload) {
+                        Ok(text) => Message::Text(text),
+                        Err(_) => return Err(self.fail(Error::InvalidUtf8)),
+                    },
+                    _ => Message::Binary(payload),
+                };
+                let consumed = payload.len() + if self.role == Role::Server { 6 } else { 2 };
+                return Ok(Decoded {
+                    consumed,
+                    message: Some(message),
+                });
+            }
+        }
+        self.decode_general(input)
+    }
+
+    /// [`Decoder::decode`] for everything but a small whole frame.
+    fn decode_general<'a>(&'a mut self, input: &'a mut [u8]) -> Result<Decoded<'a>, Error> {
         if let Some(error) = self.failed {
             return Err(error);
         }
         self.reclaim();
-        if let Some((opcode, payload)) = self.small_frame(input) {
-            let payload: &'a [u8] = &input[payload];
-            let message = match opcode {
-                OpCode::Text => match std::str::from_utf8(payload) {
-                    Ok(text) => Message::Text(text),
-                    Err(_) => return Err(self.fail(Error::InvalidUtf8)),
-                },
-                _ => Message::Binary(payload),
-            };
-            let consumed = payload.len() + if self.role == Role::Server { 6 } else { 2 };
-            return Ok(Decoded {
-                consumed,
-                message: Some(message),
-            });
-        }
         let (consumed, ready) = match self.advance(input) {
             Ok(step) => step,
             Err(error) => return Err(self.fail(error)),
@@ -236,6 +245,7 @@ impl Decoder {
     /// binary frame with a 7-bit length, masked as the role requires. Unmasks it in place and
     /// returns its opcode and payload range; anything else (control frames, fragments, longer
     /// or partial frames, every error) is left to [`Decoder::advance`].
+    #[inline]
     fn small_frame(&self, input: &mut [u8]) -> Option<(OpCode, Range<usize>)> {
         let (&mut [first, second], rest) = input.split_first_chunk_mut::<2>()?;
         // FIN set, RSV clear, opcode 1 or 2; mask bit as the role requires; length ≤ 125.

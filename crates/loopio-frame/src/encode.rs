@@ -50,6 +50,7 @@ pub fn encode_header(
 /// encode_frame(&mut out, OpCode::Text, true, b"Hello", Some([0x37, 0xfa, 0x21, 0x3d]));
 /// assert_eq!(out, [0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58]);
 /// ```
+#[inline]
 pub fn encode_frame(
     out: &mut Vec<u8>,
     opcode: OpCode,
@@ -62,12 +63,24 @@ pub fn encode_frame(
         "control frames carry FIN and at most 125 bytes (RFC 6455 §5.5)"
     );
     if mask.is_none() && payload.len() <= 125 {
-        // A server's small frame (most of them): two header bytes, then the payload.
+        // A server's small frame (most of them), inlined into the caller: two header bytes,
+        // then the payload.
         out.reserve(2 + payload.len());
         out.extend_from_slice(&[u8::from(fin) << 7 | opcode.as_u8(), payload.len() as u8]);
         out.extend_from_slice(payload);
         return;
     }
+    encode_long_or_masked(out, opcode, fin, payload, mask);
+}
+
+/// [`encode_frame`] for masked frames and payloads over 125 bytes.
+fn encode_long_or_masked(
+    out: &mut Vec<u8>,
+    opcode: OpCode,
+    fin: bool,
+    payload: &[u8],
+    mask: Option<[u8; 4]>,
+) {
     let header = FrameHeader {
         fin,
         opcode,
