@@ -145,8 +145,8 @@ pub struct Connection {
     outbox: Outbox,
     control: VecDeque<Control>,
     inbox: Inbox,
-    /// Messages queued or received, saturating: below [`WARM`] drained queues free their
-    /// buffers.
+    /// Messages sent or received (not pings, pongs or the open packet), saturating: below
+    /// [`WARM`] drained queues free their buffers.
     traffic: u8,
 }
 
@@ -557,8 +557,8 @@ impl Connection {
     }
 
     fn queue(&mut self, packet: Packet<'_>) {
-        // Control packets bypass the application's limit; they are few and tiny.
-        self.traffic = self.traffic.saturating_add(1);
+        // Control packets bypass the application's limit; they are few and tiny. They do not
+        // count as traffic: an idle session's pings leave it cold.
         let _ = self.outbox.push(packet, usize::MAX);
     }
 

@@ -24,8 +24,8 @@ struct Entry {
 /// Above this capacity a drained buffer is released, so idle sessions stay small.
 const KEEP_CAPACITY: usize = 4 << 10;
 
-/// Until a session carried this many packets its drained queues release their buffers: one
-/// that only did its handshake (open packet, CONNECT and its reply) and then idles would
+/// Until a session carried this many messages its drained queues release their buffers: one
+/// that only did its handshake (CONNECT and its reply) and then idles, answering pings, would
 /// otherwise hold them for its whole life, while one with traffic keeps them and allocates
 /// nothing per packet.
 pub(crate) const WARM: u8 = 4;
