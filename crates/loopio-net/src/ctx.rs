@@ -156,6 +156,46 @@ impl Ctx {
         self.write_frame_parts(conn, OpCode::Text, parts)
     }
 
+    /// Queues a frame encoded once for many connections (a broadcast): on server
+    /// connections its bytes are appended with one copy, with no per-connection encoding.
+    /// Client connections mask each frame afresh, so there the payload is encoded as by
+    /// [`Ctx::send_text`] and [`Ctx::send_binary`].
+    pub fn send_shared(&mut self, conn: ConnId, frame: &SharedFrame) -> Result<(), SendError> {
+        let c = self.conn(conn).ok_or(SendError::Gone)?;
+        if c.role == Role::Client || self.trace {
+            return self.send_data(conn, frame.opcode, frame.payload());
+        }
+        if c.state != State::Open {
+            return Err(SendError::WrongState);
+        }
+        if c.buffered().saturating_add(frame.bytes.len()) > self.config.max_buffered {
+            return self.refuse(conn);
+        }
+        let high_water = self.config.high_water;
+        let Ctx {
+            slots,
+            spare,
+            dirty,
+            ..
+        } = self;
+        let c = slots[conn.index as usize]
+            .conn
+            .as_mut()
+            .expect("checked live above");
+        if c.out.capacity() == 0 {
+            c.out = spare.take();
+        }
+        c.out.extend_from_slice(&frame.bytes);
+        if c.buffered() > high_water {
+            c.flags.over_high_water = true;
+        }
+        if !c.flags.dirty {
+            c.flags.dirty = true;
+            dirty.push(conn.index);
+        }
+        Ok(())
+    }
+
     /// Queues a ping (payload at most 125 bytes, longer is cut).
     pub fn send_ping(&mut self, conn: ConnId, payload: &[u8]) -> Result<(), SendError> {
         self.send_data(conn, OpCode::Ping, &payload[..payload.len().min(125)])
@@ -867,9 +907,73 @@ fn write_direct(socket: &mut TcpStream, header: &[u8], payload: &[u8]) -> usize 
     written
 }
 
+/// An unmasked data frame encoded once, for [`Ctx::send_shared`] to many connections.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SharedFrame {
+    opcode: OpCode,
+    /// Where the payload starts in `bytes`.
+    header_len: usize,
+    /// Header and payload.
+    bytes: Vec<u8>,
+}
+
+impl SharedFrame {
+    /// A text frame whose payload is `parts` joined.
+    pub fn text_parts(parts: &[&str]) -> SharedFrame {
+        let len: usize = parts.iter().map(|part| part.len()).sum();
+        let mut bytes = Vec::with_capacity(len + 10);
+        loopio_frame::encode_header(&mut bytes, OpCode::Text, true, len as u64, None);
+        let header_len = bytes.len();
+        for part in parts {
+            bytes.extend_from_slice(part.as_bytes());
+        }
+        SharedFrame {
+            opcode: OpCode::Text,
+            header_len,
+            bytes,
+        }
+    }
+
+    /// A binary frame.
+    pub fn binary(payload: &[u8]) -> SharedFrame {
+        let mut bytes = Vec::with_capacity(payload.len() + 10);
+        loopio_frame::encode_header(&mut bytes, OpCode::Binary, true, payload.len() as u64, None);
+        let header_len = bytes.len();
+        bytes.extend_from_slice(payload);
+        SharedFrame {
+            opcode: OpCode::Binary,
+            header_len,
+            bytes,
+        }
+    }
+
+    /// The frame's payload.
+    pub fn payload(&self) -> &[u8] {
+        &self.bytes[self.header_len..]
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A shared frame is the bytes `encode_frame` gives for the joined payload.
+    #[test]
+    fn shared_frame_encodes_like_a_single_frame() {
+        for len in [0, 5, 125, 126, 70_000] {
+            let text = "x".repeat(len);
+            let frame = SharedFrame::text_parts(&["4", &text]);
+            let mut expected = Vec::new();
+            let payload = format!("4{text}");
+            loopio_frame::encode_frame(&mut expected, OpCode::Text, true, payload.as_bytes(), None);
+            assert_eq!(frame.bytes, expected);
+            assert_eq!(frame.payload(), payload.as_bytes());
+            let frame = SharedFrame::binary(text.as_bytes());
+            expected.clear();
+            loopio_frame::encode_frame(&mut expected, OpCode::Binary, true, text.as_bytes(), None);
+            assert_eq!(frame.bytes, expected);
+        }
+    }
 
     #[test]
     fn pool_keeps_what_a_turn_used_then_shrinks() {

@@ -53,7 +53,7 @@ mod timer;
 mod trace;
 
 pub use config::{Config, Keepalive, OverflowPolicy};
-pub use ctx::Ctx;
+pub use ctx::{Ctx, SharedFrame};
 pub use error::{ConnectError, HandleError, SendError};
 pub use event_loop::EventLoop;
 pub use handle::Handle;

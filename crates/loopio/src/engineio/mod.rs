@@ -45,7 +45,7 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::time::Instant;
 
-use loopio_net::{ConnId, Ctx, HttpReply, Request, Response, TimerId};
+use loopio_net::{ConnId, Ctx, HttpReply, Request, Response, SharedFrame, TimerId};
 
 pub use loopio_engine::{
     AllowedOrigins, CloseReason, Config, Cors, Data, Initiator, SendError, TransportKind,
@@ -208,6 +208,11 @@ impl<H: Handler + ?Sized> Handler for Box<H> {
     }
 }
 
+/// The WebSocket frame of a message sent to many sessions with [`Sessions::send_shared`],
+/// built on first use.
+#[derive(Debug, Default)]
+pub struct SharedMessage(Option<SharedFrame>);
+
 /// Commands for any session, from a [`Handler`] callback or
 /// [`EngineService::with_sessions`]. Outputs are drained when the callback returns.
 ///
@@ -252,6 +257,37 @@ impl Sessions<'_> {
                 Ok(()) => return Ok(()),
                 Err(loopio_net::SendError::Full) => return Err(SendError::BufferFull),
                 // The WebSocket is closing; the engine hears of it soon. Queue as before.
+                Err(_) => {}
+            }
+        }
+        let engine = &mut self.core.get_mut(session).ok_or(SendError::Closed)?.engine;
+        engine.send(data)?;
+        self.core.dirty.push(session);
+        Ok(())
+    }
+
+    /// [`Sessions::send`] of a message going to many sessions (a broadcast): over WebSocket
+    /// the frame is encoded once, into `frame` on first use, and each further recipient gets
+    /// its bytes with one copy. Pass the same `data` with the same `frame` every time.
+    pub fn send_shared(
+        &mut self,
+        session: SessionId,
+        data: Data<'_>,
+        frame: &mut SharedMessage,
+    ) -> Result<(), SendError> {
+        if self.core.trace {
+            return self.send(session, data);
+        }
+        let live = self.core.get_mut(session).ok_or(SendError::Closed)?;
+        if let Some(to) = live.engine.direct_ws() {
+            let conn = ConnId::from_bits(to.0);
+            let frame = frame.0.get_or_insert_with(|| match data {
+                Data::Text(text) => SharedFrame::text_parts(&["4", text]),
+                Data::Binary(bytes) => SharedFrame::binary(bytes),
+            });
+            match self.ctx.send_shared(conn, frame) {
+                Ok(()) => return Ok(()),
+                Err(loopio_net::SendError::Full) => return Err(SendError::BufferFull),
                 Err(_) => {}
             }
         }

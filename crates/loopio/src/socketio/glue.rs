@@ -10,7 +10,7 @@ use loopio_socket::{
 };
 
 use super::trace;
-use crate::engineio::{CloseReason, Data, Handler, SendError, SessionId, Sessions};
+use crate::engineio::{CloseReason, Data, Handler, SendError, SessionId, Sessions, SharedMessage};
 
 /// The user's handler for HTTP requests outside the Engine.IO path.
 pub(crate) type HttpHandler = Box<dyn FnMut(&Request, &[u8]) -> Response>;
@@ -60,7 +60,14 @@ impl Glue {
     /// Drain step (contract point 6): transmits, diagnostics, then the timer. Transmits are
     /// borrowed: a message for one recipient goes from the server's buffer straight into the
     /// session's.
+    ///
+    /// A shared message (a broadcast) is encoded as a WebSocket frame once, for its first
+    /// WebSocket recipient, and copied whole to the next ones: its recipients come one after
+    /// the other in the queue.
     fn drain(&mut self, sessions: &mut Sessions<'_>) {
+        // The shared message last sent and its frame; holding the `Rc` keeps its address
+        // from being reused by another message while it is compared.
+        let mut last: Option<(Message, SharedMessage)> = None;
         while let Some(transmit) = self.io.poll_transmit_ref() {
             let overloaded = match transmit {
                 TransmitRef::Send {
@@ -68,12 +75,28 @@ impl Glue {
                     message,
                     volatile,
                 } => {
-                    let data = match &message {
-                        MessageRef::Text(text) => Data::Text(text),
-                        MessageRef::Shared(Message::Text(text)) => Data::Text(text),
-                        MessageRef::Shared(Message::Binary(bytes)) => Data::Binary(bytes),
+                    let session = session_of(client);
+                    let sent = match message {
+                        MessageRef::Text(text) => send(
+                            sessions,
+                            session,
+                            Data::Text(text),
+                            None,
+                            volatile,
+                            self.trace,
+                        ),
+                        MessageRef::Shared(message) => {
+                            if !last.as_ref().is_some_and(|(m, _)| same(m, &message)) {
+                                last = Some((message, SharedMessage::default()));
+                            }
+                            let (message, frame) = last.as_mut().expect("just set");
+                            let data = match message {
+                                Message::Text(text) => Data::Text(text),
+                                Message::Binary(bytes) => Data::Binary(bytes),
+                            };
+                            send(sessions, session, data, Some(frame), volatile, self.trace)
+                        }
                     };
-                    let sent = send(sessions, session_of(client), data, volatile, self.trace);
                     (!sent).then_some(client)
                 }
                 TransmitRef::Close { client } => {
@@ -222,6 +245,7 @@ fn send(
     sessions: &mut Sessions<'_>,
     session: SessionId,
     data: Data<'_>,
+    shared: Option<&mut SharedMessage>,
     volatile: bool,
     trace: bool,
 ) -> bool {
@@ -234,7 +258,20 @@ fn send(
     if trace {
         trace::outgoing(sid(sessions, session), data);
     }
-    !matches!(sessions.send(session, data), Err(SendError::BufferFull))
+    let sent = match shared {
+        Some(frame) => sessions.send_shared(session, data, frame),
+        None => sessions.send(session, data),
+    };
+    !matches!(sent, Err(SendError::BufferFull))
+}
+
+/// Whether two shared messages are the same allocation.
+fn same(a: &Message, b: &Message) -> bool {
+    match (a, b) {
+        (Message::Text(a), Message::Text(b)) => std::rc::Rc::ptr_eq(a, b),
+        (Message::Binary(a), Message::Binary(b)) => std::rc::Rc::ptr_eq(a, b),
+        _ => false,
+    }
 }
 
 /// Engine.IO's close reasons as socket.io reports them to `disconnect` listeners.
