@@ -18,7 +18,7 @@ use crate::args::{EmitError, Encoded};
 use crate::error::AckError;
 use crate::ids::{SocketId, SocketKey};
 use crate::packet::PacketType;
-use crate::server::{push_packet, Server, Shared};
+use crate::server::{push_packet, Queued, Server, Shared};
 
 /// Which sockets of a namespace a broadcast addresses.
 ///
@@ -305,10 +305,24 @@ impl Server {
         }
     }
 
+    /// Queues one [`Queued::Broadcast`] for all the addressed clients: the glue then sees
+    /// the packet once, not once per recipient.
     fn broadcast_shared(&mut self, selection: &Selection<'_>, packet: &Shared) {
-        let volatile = selection.volatile;
-        self.targets(selection, |transmits, _, client| {
-            push_packet(transmits, client, packet, volatile);
+        if self.transmits.is_empty() {
+            self.recipients.clear();
+        }
+        let mut recipients = std::mem::take(&mut self.recipients);
+        let start = recipients.len();
+        self.targets(selection, |_, _, client| recipients.push(client));
+        let range = (start, recipients.len());
+        self.recipients = recipients;
+        if range.0 == range.1 {
+            return;
+        }
+        self.transmits.push_back(Queued::Broadcast {
+            range,
+            packet: packet.clone(),
+            volatile: selection.volatile,
         });
     }
 

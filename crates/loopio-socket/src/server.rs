@@ -62,6 +62,19 @@ pub enum TransmitRef<'a> {
         /// The session.
         client: ClientId,
     },
+    /// One message with its attachments for many sessions (a broadcast): for each client in
+    /// turn, `text` then each of `attachments`, as that many [`TransmitRef::Send`]s would. The
+    /// glue can encode each message once for all of them.
+    Broadcast {
+        /// The sessions, each once.
+        clients: &'a [ClientId],
+        /// The packet's text message.
+        text: Rc<str>,
+        /// Its binary attachments.
+        attachments: Vec<Rc<[u8]>>,
+        /// Drop rather than queue.
+        volatile: bool,
+    },
 }
 
 /// The message of a [`TransmitRef`].
@@ -81,6 +94,12 @@ pub(crate) enum Queued {
     Text {
         client: ClientId,
         range: (usize, usize),
+        volatile: bool,
+    },
+    /// A packet for the clients at `recipients[range.0..range.1]`.
+    Broadcast {
+        range: (usize, usize),
+        packet: Shared,
         volatile: bool,
     },
 }
@@ -169,6 +188,7 @@ struct Partial {
 }
 
 /// A packet encoded once and shared by every recipient.
+#[derive(Clone)]
 pub(crate) struct Shared {
     pub(crate) text: Rc<str>,
     pub(crate) attachments: Vec<Rc<[u8]>>,
@@ -195,6 +215,8 @@ pub struct Server {
     pub(crate) transmits: VecDeque<Queued>,
     /// The text of queued [`Queued::Text`] packets, back to back; emptied when the queue is.
     arena: String,
+    /// The recipients of the queued [`Queued::Broadcast`]s; cleared with the arena.
+    pub(crate) recipients: Vec<ClientId>,
     events: VecDeque<Event>,
     scratch: String,
 }
@@ -224,6 +246,7 @@ impl Server {
             generation: 0,
             transmits: VecDeque::new(),
             arena: String::new(),
+            recipients: Vec::new(),
             events: VecDeque::new(),
             scratch: String::new(),
         };
@@ -326,10 +349,25 @@ impl Server {
     pub fn poll_transmit(&mut self) -> Option<Transmit> {
         let Some(queued) = self.transmits.pop_front() else {
             self.arena.clear();
+            self.recipients.clear();
             return None;
         };
         Some(match queued {
             Queued::Ready(transmit) => transmit,
+            Queued::Broadcast {
+                range,
+                packet,
+                volatile,
+            } => {
+                // One transmit per recipient and message, ahead of what follows.
+                let mut expanded = VecDeque::new();
+                for &client in &self.recipients[range.0..range.1] {
+                    push_packet(&mut expanded, client, &packet, volatile);
+                }
+                expanded.append(&mut self.transmits);
+                self.transmits = expanded;
+                return self.poll_transmit();
+            }
             Queued::Text {
                 client,
                 range,
@@ -349,9 +387,22 @@ impl Server {
     pub fn poll_transmit_ref(&mut self) -> Option<TransmitRef<'_>> {
         let Some(queued) = self.transmits.pop_front() else {
             self.arena.clear();
+            self.recipients.clear();
             return None;
         };
         let (client, message, volatile) = match queued {
+            Queued::Broadcast {
+                range,
+                packet,
+                volatile,
+            } => {
+                return Some(TransmitRef::Broadcast {
+                    clients: &self.recipients[range.0..range.1],
+                    text: packet.text,
+                    attachments: packet.attachments,
+                    volatile,
+                })
+            }
             Queued::Ready(Transmit::Close { client }) => {
                 return Some(TransmitRef::Close { client })
             }
@@ -743,11 +794,22 @@ mod tests {
         for round in 0..2 {
             io.handle_text(t0, ClientId(1), r#"27["e",{"x":[1]}]"#);
             if round == 0 {
-                while let Some(TransmitRef::Send { message, .. }) = io.poll_transmit_ref() {
-                    texts.push(match message {
-                        MessageRef::Text(text) => text.to_owned(),
-                        MessageRef::Shared(Message::Text(text)) => format!("shared {text}"),
-                        MessageRef::Shared(Message::Binary(_)) => unreachable!(),
+                while let Some(transmit) = io.poll_transmit_ref() {
+                    texts.push(match transmit {
+                        TransmitRef::Send {
+                            message: MessageRef::Text(text),
+                            ..
+                        } => text.to_owned(),
+                        TransmitRef::Broadcast {
+                            clients,
+                            text,
+                            attachments,
+                            ..
+                        } => {
+                            assert!(attachments.is_empty());
+                            format!("broadcast {text} to {clients:?}")
+                        }
+                        _ => unreachable!(),
                     });
                 }
             }
@@ -762,10 +824,90 @@ mod tests {
         };
         assert_eq!(
             texts,
-            [r#"2["a",{"x":[1]}]"#, r#"shared 2["b",1]"#, r#"37["c"]"#]
+            [
+                r#"2["a",{"x":[1]}]"#,
+                r#"broadcast 2["b",1] to [ClientId(1)]"#,
+                r#"37["c"]"#
+            ]
         );
         let owned: Vec<String> = owned.iter().map(text).collect();
         assert_eq!(owned, [r#"2["a",{"x":[1]}]"#, r#"2["b",1]"#, r#"37["c"]"#]);
         assert!(io.arena.is_empty());
+        assert!(io.recipients.is_empty());
+    }
+
+    /// A broadcast is one borrowed transmit for all its recipients, and as many owned ones
+    /// as recipients × messages, each client's text before its attachments, in queue order.
+    #[test]
+    fn broadcast_is_one_borrowed_transmit_and_expands_in_order() {
+        let t0 = Instant::now();
+        let mut io = Server::new(Config::new([2; 32]), t0);
+        io.of("/").on_connection(|socket| {
+            socket.on_any(|ctx| {
+                ctx.socket().emit("a", &1)?;
+                ctx.io().emit("b", &crate::Binary(vec![7]))?;
+                ctx.socket().emit("c", &1)
+            });
+        });
+        for client in [1, 2] {
+            io.handle_open(t0, ClientId(client), Handshake::new(t0, "x"));
+            io.handle_text(t0, ClientId(client), "0");
+        }
+        while io.poll_transmit().is_some() {}
+        let event = r#"2["e"]"#;
+        io.handle_text(t0, ClientId(1), event);
+        let mut seen = Vec::new();
+        while let Some(transmit) = io.poll_transmit_ref() {
+            seen.push(match transmit {
+                TransmitRef::Send {
+                    client,
+                    message: MessageRef::Text(text),
+                    ..
+                } => format!("{} {text}", client.0),
+                TransmitRef::Broadcast {
+                    clients,
+                    text,
+                    attachments,
+                    ..
+                } => format!("{clients:?} {text} {attachments:?}"),
+                _ => unreachable!(),
+            });
+        }
+        assert_eq!(
+            seen,
+            [
+                r#"1 2["a",1]"#,
+                r#"[ClientId(1), ClientId(2)] 51-["b",{"_placeholder":true,"num":0}] [[7]]"#,
+                r#"1 2["c",1]"#
+            ]
+        );
+        io.handle_text(t0, ClientId(1), event);
+        let owned: Vec<String> = std::iter::from_fn(|| io.poll_transmit())
+            .map(|t| match t {
+                Transmit::Send {
+                    client,
+                    message: Message::Text(text),
+                    ..
+                } => format!("{} {text}", client.0),
+                Transmit::Send {
+                    client,
+                    message: Message::Binary(bytes),
+                    ..
+                } => format!("{} {bytes:?}", client.0),
+                _ => unreachable!(),
+            })
+            .collect();
+        assert_eq!(
+            owned,
+            [
+                r#"1 2["a",1]"#,
+                r#"1 51-["b",{"_placeholder":true,"num":0}]"#,
+                "1 [7]",
+                r#"2 51-["b",{"_placeholder":true,"num":0}]"#,
+                "2 [7]",
+                r#"1 2["c",1]"#
+            ]
+        );
+        assert!(io.recipients.is_empty());
     }
 }

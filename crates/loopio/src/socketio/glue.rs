@@ -61,51 +61,59 @@ impl Glue {
     /// borrowed: a message for one recipient goes from the server's buffer straight into the
     /// session's.
     ///
-    /// A shared message (a broadcast) is encoded as a WebSocket frame once, for its first
-    /// WebSocket recipient, and copied whole to the next ones: its recipients come one after
-    /// the other in the queue.
+    /// A broadcast's messages are each encoded as a WebSocket frame once, for the first
+    /// WebSocket recipient, and copied whole to the others.
     fn drain(&mut self, sessions: &mut Sessions<'_>) {
-        // The shared message last sent and its frame; holding the `Rc` keeps its address
-        // from being reused by another message while it is compared.
-        let mut last: Option<(Message, SharedMessage)> = None;
+        let mut overloaded = Vec::new();
         while let Some(transmit) = self.io.poll_transmit_ref() {
-            let overloaded = match transmit {
+            match transmit {
                 TransmitRef::Send {
                     client,
                     message,
                     volatile,
                 } => {
-                    let session = session_of(client);
-                    let sent = match message {
-                        MessageRef::Text(text) => send(
-                            sessions,
-                            session,
-                            Data::Text(text),
-                            None,
-                            volatile,
-                            self.trace,
-                        ),
-                        MessageRef::Shared(message) => {
-                            if !last.as_ref().is_some_and(|(m, _)| same(m, &message)) {
-                                last = Some((message, SharedMessage::default()));
-                            }
-                            let (message, frame) = last.as_mut().expect("just set");
-                            let data = match message {
-                                Message::Text(text) => Data::Text(text),
-                                Message::Binary(bytes) => Data::Binary(bytes),
-                            };
-                            send(sessions, session, data, Some(frame), volatile, self.trace)
-                        }
+                    let data = match &message {
+                        MessageRef::Text(text) => Data::Text(text),
+                        MessageRef::Shared(Message::Text(text)) => Data::Text(text),
+                        MessageRef::Shared(Message::Binary(bytes)) => Data::Binary(bytes),
                     };
-                    (!sent).then_some(client)
+                    let session = session_of(client);
+                    if !send(sessions, session, data, None, volatile, self.trace) {
+                        overloaded.push(client);
+                    }
+                }
+                TransmitRef::Broadcast {
+                    clients,
+                    text,
+                    attachments,
+                    volatile,
+                } => {
+                    let mut frames: Vec<SharedMessage> = std::iter::repeat_with(Default::default)
+                        .take(1 + attachments.len())
+                        .collect();
+                    let messages = std::iter::once(Data::Text(&text))
+                        .chain(attachments.iter().map(|bytes| Data::Binary(bytes)));
+                    for &client in clients {
+                        let session = session_of(client);
+                        // A client past its limit gets none of the packet's later messages.
+                        let full = messages
+                            .clone()
+                            .zip(frames.iter_mut())
+                            .any(|(data, frame)| {
+                                !send(sessions, session, data, Some(frame), volatile, self.trace)
+                            });
+                        if full {
+                            overloaded.push(client);
+                        }
+                    }
                 }
                 TransmitRef::Close { client } => {
                     sessions.close(session_of(client));
-                    None
                 }
-                _ => None,
-            };
-            if let Some(client) = overloaded {
+                _ => {}
+            }
+            // After the transmit: closing a client changes the server it borrows.
+            for client in overloaded.drain(..) {
                 self.overloaded(sessions, client);
             }
         }
@@ -263,15 +271,6 @@ fn send(
         None => sessions.send(session, data),
     };
     !matches!(sent, Err(SendError::BufferFull))
-}
-
-/// Whether two shared messages are the same allocation.
-fn same(a: &Message, b: &Message) -> bool {
-    match (a, b) {
-        (Message::Text(a), Message::Text(b)) => std::rc::Rc::ptr_eq(a, b),
-        (Message::Binary(a), Message::Binary(b)) => std::rc::Rc::ptr_eq(a, b),
-        _ => false,
-    }
 }
 
 /// Engine.IO's close reasons as socket.io reports them to `disconnect` listeners.
