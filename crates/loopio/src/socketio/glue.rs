@@ -88,24 +88,16 @@ impl Glue {
                     attachments,
                     volatile,
                 } => {
-                    let mut frames: Vec<SharedMessage> = std::iter::repeat_with(Default::default)
-                        .take(1 + attachments.len())
-                        .collect();
-                    let messages = std::iter::once(Data::Text(&text))
-                        .chain(attachments.iter().map(|bytes| Data::Binary(bytes)));
-                    for &client in clients {
-                        let session = session_of(client);
-                        // A client past its limit gets none of the packet's later messages.
-                        let full = messages
-                            .clone()
-                            .zip(frames.iter_mut())
-                            .any(|(data, frame)| {
-                                !send(sessions, session, data, Some(frame), volatile, self.trace)
-                            });
-                        if full {
-                            overloaded.push(client);
-                        }
-                    }
+                    let trace = self.trace;
+                    broadcast(
+                        sessions,
+                        clients,
+                        &text,
+                        &attachments,
+                        volatile,
+                        trace,
+                        &mut overloaded,
+                    );
                 }
                 TransmitRef::Close { client } => {
                     sessions.close(session_of(client));
@@ -271,6 +263,46 @@ fn send(
         None => sessions.send(session, data),
     };
     !matches!(sent, Err(SendError::BufferFull))
+}
+
+/// Sends a packet's text message and attachments to each of `clients`, each message encoded
+/// once; adds the clients past their hard limit (see [`send`]) to `full`: they get none of
+/// the packet's later messages.
+fn broadcast(
+    sessions: &mut Sessions<'_>,
+    clients: &[ClientId],
+    text: &str,
+    attachments: &[std::rc::Rc<[u8]>],
+    volatile: bool,
+    trace: bool,
+    full: &mut Vec<ClientId>,
+) {
+    let mut frames: Vec<SharedMessage> = std::iter::repeat_with(Default::default)
+        .take(1 + attachments.len())
+        .collect();
+    if attachments.is_empty() && !volatile && !trace {
+        // The usual broadcast: one text message, no checks per recipient beyond the send.
+        let frame = &mut frames[0];
+        for &client in clients {
+            let sent = sessions.send_shared(session_of(client), Data::Text(text), frame);
+            if let Err(SendError::BufferFull) = sent {
+                full.push(client);
+            }
+        }
+        return;
+    }
+    let messages = std::iter::once(Data::Text(text))
+        .chain(attachments.iter().map(|bytes| Data::Binary(bytes)));
+    for &client in clients {
+        let session = session_of(client);
+        let over = messages
+            .clone()
+            .zip(frames.iter_mut())
+            .any(|(data, frame)| !send(sessions, session, data, Some(frame), volatile, trace));
+        if over {
+            full.push(client);
+        }
+    }
 }
 
 /// Engine.IO's close reasons as socket.io reports them to `disconnect` listeners.
