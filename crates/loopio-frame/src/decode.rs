@@ -48,6 +48,11 @@ pub struct Decoded<'a> {
 /// the message is returned, so an idle decoder owns no heap memory. A partial header waits in
 /// a 14-byte array.
 ///
+/// A single-frame binary message that spans reads goes to a separate, zero-filled buffer whose
+/// unfilled part the caller may read the rest of the frame into ([`Decoder::payload_room`]),
+/// saving a copy. A loop can lend that buffer from decoder to decoder
+/// ([`Decoder::lend_buffer`], [`Decoder::return_buffer`]) so it is zeroed once, not per message.
+///
 /// ```
 /// use loopio_frame::{Decoder, Limits, Role};
 ///
@@ -87,9 +92,36 @@ pub struct Decoder {
     text: String,
     /// The open binary message, followed by a control frame's payload while one arrives.
     bytes: Vec<u8>,
+    /// A single-frame binary message that spans reads: its first `frame.done` bytes have
+    /// arrived. Unlike `bytes`, the whole `Vec` is initialized, so a caller can read the rest
+    /// of the frame straight into [`Decoder::payload_room`] and a reused buffer (see
+    /// [`Decoder::lend_buffer`]) is not zeroed again.
+    /// Boxed so the decoder stays small (it is part of every connection).
+    direct: SpareBuffer,
     /// Buffer cleanup owed for the message the previous call returned.
     reclaim: Reclaim,
-    failed: Option<Error>,
+    /// Boxed: rare, and the decoder stays small.
+    failed: Option<Box<Error>>,
+}
+
+/// A payload buffer a loop passes between decoders (see [`Decoder::lend_buffer`]): zero-filled
+/// once when it grows, then reused without zeroing.
+#[derive(Debug, Default)]
+#[allow(
+    clippy::box_collection,
+    reason = "a thin pointer keeps every connection's decoder 16 bytes smaller than a Vec"
+)]
+pub struct SpareBuffer(Option<Box<Vec<u8>>>);
+
+impl SpareBuffer {
+    /// Bytes of memory held.
+    pub fn capacity(&self) -> usize {
+        self.0.as_ref().map_or(0, |buf| buf.capacity())
+    }
+
+    fn vec(&mut self) -> &mut Vec<u8> {
+        self.0.get_or_insert_with(Default::default)
+    }
 }
 
 /// The frame being received, resolved against the open message.
@@ -101,6 +133,17 @@ struct Frame {
     len: u64,
     /// Payload bytes received so far.
     done: u64,
+    /// Where the payload goes.
+    store: Store,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Store {
+    /// `text` or `bytes`.
+    Message,
+    /// `direct`: the frame is a whole binary message. `lent`: the buffer was lent before the
+    /// frame began, so keep it for the lender afterwards rather than freeing it.
+    Direct { lent: bool },
 }
 
 /// A frame's meaning: a continuation takes the kind of the message it continues.
@@ -120,6 +163,10 @@ enum Reclaim {
     Message,
     /// Drop a control payload of this many bytes (≤ 125) from the end of `bytes`.
     Control(u8),
+    /// `direct`'s message was returned: free it unless it was lent.
+    Direct {
+        lent: bool,
+    },
 }
 
 /// What reading payload bytes led to.
@@ -137,6 +184,7 @@ enum Ready {
     Input(Kind, Range<usize>),
     Text,
     Bytes(Kind, Range<usize>),
+    Direct(usize),
 }
 
 impl Decoder {
@@ -159,6 +207,7 @@ impl Decoder {
             utf8: Utf8Validator::new(),
             text: String::new(),
             bytes: Vec::new(),
+            direct: SpareBuffer::default(),
             reclaim: Reclaim::Nothing,
             failed: None,
         }
@@ -215,8 +264,8 @@ impl Decoder {
 
     /// [`Decoder::decode`] for everything but a small whole frame.
     fn decode_general<'a>(&'a mut self, input: &'a mut [u8]) -> Result<Decoded<'a>, Error> {
-        if let Some(error) = self.failed {
-            return Err(error);
+        if let Some(error) = self.failed.as_deref() {
+            return Err(*error);
         }
         self.reclaim();
         let (consumed, ready) = match self.advance(input) {
@@ -237,6 +286,7 @@ impl Decoder {
                 kind.message(&self.bytes[range])
                     .expect("buffered close payloads are validated when they complete"),
             ),
+            Some(Ready::Direct(len)) => Some(Message::Binary(&self.direct.vec()[..len])),
         };
         Ok(Decoded { consumed, message })
     }
@@ -276,7 +326,7 @@ impl Decoder {
     }
 
     fn fail(&mut self, error: Error) -> Error {
-        self.failed = Some(error);
+        self.failed = Some(Box::new(error));
         error
     }
 
@@ -291,6 +341,83 @@ impl Decoder {
                 self.bytes = Vec::new();
             }
             Reclaim::Control(len) => self.bytes.truncate(self.bytes.len() - usize::from(len)),
+            Reclaim::Direct { lent: false } => self.direct = SpareBuffer::default(),
+            Reclaim::Direct { lent: true } => {}
+        }
+    }
+
+    /// Where the rest of the frame being received can be read to directly, without passing
+    /// through the caller's buffer: the unfilled part of the decoder's own buffer, at most
+    /// the frame's remaining payload. `None` unless a single-frame binary message has
+    /// started arriving. Report what was written with [`Decoder::payload_filled`].
+    ///
+    /// The buffer grows with the bytes received, as in [`Decoder::decode`]: a length field
+    /// alone never sizes it.
+    pub fn payload_room(&mut self) -> Option<&mut [u8]> {
+        let frame = self
+            .frame
+            .filter(|f| f.is_direct() && self.failed.is_none())?;
+        let direct = self.direct.vec();
+        // Both ≤ max_frame_size, checked in `start_frame`.
+        let (done, end) = (frame.done as usize, frame.len as usize);
+        if direct.len() <= done {
+            let grown = end.min(done.max(MIN_DIRECT_GROWTH).saturating_mul(2));
+            direct.resize(grown, 0);
+        }
+        let end = end.min(direct.len());
+        Some(&mut direct[done..end])
+    }
+
+    /// `filled` bytes of wire data were written to the front of [`Decoder::payload_room`]:
+    /// unmasks them and returns the message when the frame is complete. `filled` must not
+    /// exceed the room's length.
+    pub fn payload_filled(&mut self, filled: usize) -> Result<Option<Message<'_>>, Error> {
+        if let Some(error) = self.failed.as_deref() {
+            return Err(*error);
+        }
+        let Some(mut frame) = self.frame.filter(|f| f.is_direct()) else {
+            return Ok(None);
+        };
+        let start = frame.done as usize;
+        let end = start + filled;
+        assert!(end as u64 <= frame.len, "filled beyond the frame");
+        if let Some(key) = frame.mask {
+            apply_mask(&mut self.direct.vec()[start..end], key, start % 4);
+        }
+        frame.done = end as u64;
+        if frame.done < frame.len {
+            self.frame = Some(frame);
+            return Ok(None);
+        }
+        self.frame = None;
+        self.open = None;
+        self.reclaim = frame.reclaim_direct();
+        Ok(Some(Message::Binary(&self.direct.vec()[..end])))
+    }
+
+    /// Lends the decoder `spare` (if the decoder has no buffer of its own) for a message that
+    /// spans reads, so a loop can pass one zero-filled buffer from connection to connection
+    /// instead of allocating and zeroing one per message. [`Decoder::return_buffer`] takes it
+    /// back.
+    pub fn lend_buffer(&mut self, spare: &mut SpareBuffer) {
+        if self.direct.0.is_none() {
+            mem::swap(&mut self.direct, spare);
+        }
+    }
+
+    /// Moves the decoder's spare buffer into `spare` (when that is empty) unless a message is
+    /// being received into it; an idle decoder then owns no large buffer.
+    pub fn return_buffer(&mut self, spare: &mut SpareBuffer) {
+        if self.frame.is_some_and(|f| f.is_direct()) || self.direct.0.is_none() {
+            return;
+        }
+        if matches!(self.reclaim, Reclaim::Direct { .. }) {
+            self.reclaim = Reclaim::Nothing;
+        }
+        if spare.0.is_none() {
+            mem::swap(&mut self.direct, spare);
+        } else {
+            self.direct = SpareBuffer::default();
         }
     }
 
@@ -391,6 +518,7 @@ impl Decoder {
             mask,
             len,
             done: 0,
+            store: Store::Message,
         })
     }
 
@@ -424,7 +552,22 @@ impl Decoder {
             apply_mask(chunk, key, (frame.done % 4) as usize);
         }
         let remaining = remaining as usize; // ≤ max_frame_size, checked in `start_frame`
+        if frame.done == 0 && frame.kind == Kind::Binary && whole_message {
+            // Only a lent buffer is held between messages (see `Reclaim::Direct`).
+            let lent = self.direct.0.is_some();
+            frame.store = Store::Direct { lent };
+        }
         match frame.kind {
+            _ if frame.is_direct() => {
+                let start = frame.done as usize;
+                let end = start + take;
+                let direct = self.direct.vec();
+                if direct.len() < end {
+                    let grown = end.saturating_mul(2).min(end + remaining - take);
+                    direct.resize(grown, 0);
+                }
+                direct[start..end].copy_from_slice(chunk);
+            }
             // Validate as bytes arrive so bad text fails at the first bad byte (Autobahn 6.4).
             Kind::Text => {
                 if let Some(extra) =
@@ -453,6 +596,11 @@ impl Decoder {
 
     /// A buffered frame's last byte arrived: return the message it ends, if any.
     fn finish_frame(&mut self, frame: Frame) -> Result<Payload, Error> {
+        if frame.is_direct() {
+            self.open = None;
+            self.reclaim = frame.reclaim_direct();
+            return Ok(Payload::Message(Ready::Direct(frame.len as usize)));
+        }
         if frame.kind.is_control() {
             let start = self.bytes.len() - frame.len as usize;
             if frame.kind == Kind::Close {
@@ -490,8 +638,24 @@ impl Decoder {
 /// arrived bytes: a 64 KiB message that arrives in two reads is sized exactly on the first and
 /// never reallocated (copied again), while a header claiming 2^63 bytes still reserves no more
 /// than twice the bytes actually received.
+/// The least a direct buffer grows by when a read fills it (a frame whose header arrived
+/// alone starts at twice this).
+const MIN_DIRECT_GROWTH: usize = 2048;
+
 fn room_for(len: usize, capacity: usize, take: usize, remaining: usize) -> Option<usize> {
     (capacity - len < take).then(|| remaining.min(len.saturating_add(take.saturating_mul(2))))
+}
+
+impl Frame {
+    fn is_direct(&self) -> bool {
+        matches!(self.store, Store::Direct { .. })
+    }
+
+    fn reclaim_direct(&self) -> Reclaim {
+        Reclaim::Direct {
+            lent: self.store == Store::Direct { lent: true },
+        }
+    }
 }
 
 impl Kind {
@@ -519,7 +683,7 @@ mod tests {
     use crate::encode_frame;
 
     fn heap(decoder: &Decoder) -> usize {
-        decoder.text.capacity() + decoder.bytes.capacity()
+        decoder.text.capacity() + decoder.bytes.capacity() + decoder.direct.capacity()
     }
 
     #[test]
@@ -571,6 +735,125 @@ mod tests {
             assert!(decoded.message.is_some());
             assert_eq!(heap(&decoder), 65_536);
         }
+    }
+
+    /// Feeds `wire` as a caller reading into `payload_room` would: `first` bytes through
+    /// `decode`, then the rest in `step`-byte reads into the room. Returns the message.
+    fn read_direct(decoder: &mut Decoder, wire: &mut [u8], first: usize, step: usize) -> Vec<u8> {
+        let (head, mut rest) = wire.split_at_mut(first);
+        assert_eq!(decoder.decode(head).expect("valid").message, None);
+        loop {
+            let room = decoder.payload_room().expect("a direct frame is arriving");
+            assert!(!room.is_empty());
+            let n = room.len().min(step).min(rest.len());
+            room[..n].copy_from_slice(&rest[..n]);
+            rest = &mut rest[n..];
+            if let Some(message) = decoder.payload_filled(n).expect("valid") {
+                assert!(rest.is_empty());
+                let Message::Binary(bytes) = message else {
+                    panic!("expected binary, got {message:?}");
+                };
+                return bytes.to_vec();
+            }
+        }
+    }
+
+    #[test]
+    fn the_rest_of_a_binary_frame_can_be_read_into_the_decoder() {
+        let payload: Vec<u8> = (0..65_536u32).map(|i| (i * 7 + i / 251) as u8).collect();
+        for (first, step) in [(1000, 777), (20, 65_536), (40_000, 3), (14, 1)] {
+            let mut decoder = Decoder::new(Role::Server, Limits::default());
+            let mut wire = Vec::new();
+            encode_frame(
+                &mut wire,
+                OpCode::Binary,
+                true,
+                &payload,
+                Some([1, 2, 3, 4]),
+            );
+            assert_eq!(read_direct(&mut decoder, &mut wire, first, step), payload);
+            assert!(decoder.is_idle());
+            assert_eq!(decoder.payload_room(), None);
+            assert_eq!(decoder.decode(&mut []).expect("empty").consumed, 0);
+            assert_eq!(heap(&decoder), 0, "an unlent buffer is freed");
+        }
+    }
+
+    #[test]
+    fn only_a_whole_binary_message_is_read_into_the_decoder() {
+        assert_eq!(
+            Decoder::new(Role::Client, Limits::default()).payload_room(),
+            None
+        );
+        for (opcode, fin) in [(OpCode::Text, true), (OpCode::Binary, false)] {
+            let mut decoder = Decoder::new(Role::Client, Limits::default());
+            let mut wire = Vec::new();
+            encode_frame(&mut wire, opcode, fin, &[b'x'; 5000], None);
+            assert_eq!(
+                decoder.decode(&mut wire[..100]).expect("valid").message,
+                None
+            );
+            assert_eq!(decoder.payload_room(), None);
+        }
+    }
+
+    #[test]
+    fn the_direct_buffer_grows_with_arrived_bytes_not_the_length_field() {
+        let unlimited = Limits {
+            max_frame_size: u64::MAX,
+            max_message_size: usize::MAX,
+        };
+        let mut decoder = Decoder::new(Role::Client, unlimited);
+        let mut wire = [0x82, 0x7F, 0x40, 0, 0, 0, 0, 0, 0, 0];
+        assert_eq!(decoder.decode(&mut wire).expect("header").consumed, 10);
+        let room = decoder.payload_room().expect("direct").len();
+        assert!(room <= 2 * MIN_DIRECT_GROWTH, "room {room}");
+        decoder.payload_filled(room).expect("valid");
+        let next = decoder.payload_room().expect("direct").len();
+        assert!(next <= room, "grew by {next} after {room} arrived");
+    }
+
+    #[test]
+    fn a_lent_buffer_is_reused_and_returned() {
+        let mut spare = SpareBuffer(Some(Box::new(vec![0; 65_536])));
+        let address = spare.0.as_ref().map(|buf| buf.as_ptr());
+        let mut decoder = Decoder::new(Role::Server, Limits::default());
+        for _ in 0..2 {
+            decoder.lend_buffer(&mut spare);
+            assert_eq!(spare.capacity(), 0);
+            let mut wire = Vec::new();
+            encode_frame(
+                &mut wire,
+                OpCode::Binary,
+                true,
+                &[9; 60_000],
+                Some([5, 6, 7, 8]),
+            );
+            assert_eq!(
+                read_direct(&mut decoder, &mut wire, 3000, 20_000),
+                [9; 60_000]
+            );
+            decoder.return_buffer(&mut spare);
+            let now = spare.0.as_ref().map(|buf| buf.as_ptr());
+            assert_eq!(now, address, "the same buffer, not reallocated");
+            assert_eq!(heap(&decoder), 0);
+        }
+    }
+
+    #[test]
+    fn a_buffer_is_not_returned_while_a_frame_arrives_in_it() {
+        let mut spare = SpareBuffer::default();
+        let mut decoder = Decoder::new(Role::Server, Limits::default());
+        let mut wire = Vec::new();
+        encode_frame(&mut wire, OpCode::Binary, true, &[1; 10_000], Some([0; 4]));
+        assert_eq!(
+            decoder.decode(&mut wire[..5000]).expect("valid").message,
+            None
+        );
+        decoder.return_buffer(&mut spare);
+        assert_eq!(spare.capacity(), 0);
+        let decoded = decoder.decode(&mut wire[5000..]).expect("valid");
+        assert_eq!(decoded.message, Some(Message::Binary(&[1; 10_000])));
     }
 
     #[test]

@@ -50,7 +50,7 @@ mod mask;
 mod utf8;
 
 pub use close::{CloseCode, CloseFrame};
-pub use decode::{Decoded, Decoder, Message};
+pub use decode::{Decoded, Decoder, Message, SpareBuffer};
 pub use encode::{encode_close, encode_frame, encode_header};
 pub use error::Error;
 pub use header::{FrameHeader, HeaderStatus, OpCode, MAX_HEADER_LEN};

@@ -6,7 +6,7 @@
 //! connection once.
 
 use std::collections::VecDeque;
-use std::io::{self, Read, Write};
+use std::io::{self, IoSliceMut, Read, Write};
 use std::net::{Shutdown, SocketAddr};
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
@@ -26,6 +26,8 @@ use crate::{CloseReason, Config, ConnId, Ctx, Handle, Service};
 const LISTENER: Token = Token(usize::MAX - 1);
 const WAKER: Token = Token(usize::MAX);
 
+/// The largest payload buffer the loop keeps spare; a bigger one (a rare huge frame) is freed.
+const SPARE_PAYLOAD_MAX: usize = 1 << 20;
 /// Output compaction threshold: a partly written buffer is shifted once this much is consumed.
 const COMPACT_AT: usize = 64 << 10;
 
@@ -56,6 +58,9 @@ pub struct EventLoop<S> {
     ctx: Ctx,
     poll: Poll,
     scratch: Box<[u8]>,
+    /// A zero-filled payload buffer passed between connections' decoders for frames that span
+    /// reads (see `Decoder::lend_buffer`), so no idle connection keeps one.
+    spare_payload: loopio_frame::SpareBuffer,
     listener: Option<TcpListener>,
     accept_paused: bool,
     shared: Arc<Shared<S>>,
@@ -86,6 +91,7 @@ impl<S: Service> EventLoop<S> {
             ctx,
             poll,
             scratch,
+            spare_payload: Default::default(),
             listener: None,
             accept_paused: false,
             shared,
@@ -314,26 +320,64 @@ impl<S: Service> EventLoop<S> {
             if matches!(conn.state, State::Connecting) {
                 return;
             }
-            match conn.socket.read(&mut self.scratch) {
-                Ok(0) => {
+            let mut input = std::mem::take(&mut conn.input);
+            // The rest of a large frame is read straight into the decoder's buffer rather
+            // than copied there from `scratch`; what follows it goes to `scratch` in the same
+            // call.
+            let room = match &mut input {
+                Input::Frames(decoder) if conn.tracer.is_none() => {
+                    decoder.lend_buffer(&mut self.spare_payload);
+                    decoder.payload_room()
+                }
+                _ => None,
+            };
+            let direct = room.as_ref().map(|room| room.len());
+            let result = match room {
+                Some(room) => conn.socket.read_vectored(&mut [
+                    IoSliceMut::new(room),
+                    IoSliceMut::new(&mut self.scratch),
+                ]),
+                None => conn.socket.read(&mut self.scratch),
+            };
+            let n = match result {
+                Ok(n) => n,
+                Err(err) => {
+                    self.finish_input(id, input);
+                    match err.kind() {
+                        io::ErrorKind::WouldBlock => return,
+                        io::ErrorKind::Interrupted => continue,
+                        kind => return self.ctx.abort(id, CloseReason::Io(kind)),
+                    }
+                }
+            };
+            match n {
+                0 => {
                     let reason = match conn.state {
                         State::AwaitingAccept => CloseReason::Handshake,
                         _ => CloseReason::Dropped,
                     };
+                    self.finish_input(id, input);
                     return self.ctx.abort(id, reason);
                 }
-                Ok(n) => {
+                n => {
                     conn.last_read = now;
                     conn.flags.ping_outstanding = false;
-                    let mut input = std::mem::take(&mut conn.input);
-                    input::on_bytes(
-                        &mut self.service,
-                        &mut self.ctx,
-                        id,
-                        &mut input,
-                        &mut self.scratch[..n],
-                    );
-                    self.ctx.restore_input(id, input);
+                    let mut rest = n;
+                    if let Some(room) = direct {
+                        let filled = n.min(room);
+                        input::on_payload(&mut self.service, &mut self.ctx, id, &mut input, filled);
+                        rest -= filled;
+                    }
+                    if rest > 0 {
+                        input::on_bytes(
+                            &mut self.service,
+                            &mut self.ctx,
+                            id,
+                            &mut input,
+                            &mut self.scratch[..rest],
+                        );
+                    }
+                    self.finish_input(id, input);
                     self.deliver_notices();
                     budget = budget.saturating_sub(n);
                     if budget == 0 {
@@ -341,11 +385,20 @@ impl<S: Service> EventLoop<S> {
                         return;
                     }
                 }
-                Err(err) if err.kind() == io::ErrorKind::WouldBlock => return,
-                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
-                Err(err) => return self.ctx.abort(id, CloseReason::Io(err.kind())),
             }
         }
+    }
+
+    /// Puts a connection's parser back after a read, taking the decoder's payload buffer
+    /// back into the loop's spare unless a frame is still arriving in it.
+    fn finish_input(&mut self, id: ConnId, mut input: Input) {
+        if let Input::Frames(decoder) = &mut input {
+            decoder.return_buffer(&mut self.spare_payload);
+            if self.spare_payload.capacity() > SPARE_PAYLOAD_MAX {
+                self.spare_payload = Default::default();
+            }
+        }
+        self.ctx.restore_input(id, input);
     }
 
     fn run_commands(&mut self) {

@@ -369,30 +369,78 @@ fn read_frames<S: Service>(
             }
         };
         pos += decoded.consumed;
-        progress |= decoded.message.is_some();
-        // §5.5.1: after sending a close frame we send no more data; messages that arrive
-        // meanwhile are dropped, only the peer's close matters.
-        match decoded.message {
-            None => {}
-            Some(Message::Text(text)) if state == State::Open => {
-                svc.on_message(ctx, id, Data::Text(text))
-            }
-            Some(Message::Binary(bytes)) if state == State::Open => {
-                svc.on_message(ctx, id, Data::Binary(bytes))
-            }
-            // §5.5.2: a pong "MUST have identical Application data" to the ping's.
-            Some(Message::Ping(payload)) if state == State::Open => {
-                let _ = ctx.write_frame(id, loopio_frame::OpCode::Pong, payload);
-            }
-            Some(Message::Close(frame)) => {
-                ctx.on_peer_close(id, frame);
+        if let Some(message) = decoded.message {
+            progress = true;
+            if !deliver(svc, ctx, id, state, message) {
                 return Step::Done;
             }
-            Some(_) => {}
         }
     }
     arm_message_deadline(ctx, id, decoder.is_idle(), progress);
     Step::Done
+}
+
+/// `filled` bytes were read straight into the decoder's [`Decoder::payload_room`].
+pub(crate) fn on_payload<S: Service>(
+    svc: &mut S,
+    ctx: &mut Ctx,
+    id: ConnId,
+    input: &mut Input,
+    filled: usize,
+) {
+    let Input::Frames(decoder) = input else {
+        return;
+    };
+    let Some(state) = ctx.conn(id).map(|c| c.state) else {
+        return;
+    };
+    if !matches!(state, State::Open | State::AwaitingClose) {
+        return;
+    }
+    let message = match decoder.payload_filled(filled) {
+        Ok(message) => message,
+        Err(err) => {
+            let code = err.close_code();
+            ctx.fail(id, code, CloseReason::Protocol(code));
+            return;
+        }
+    };
+    let progress = message.is_some();
+    if let Some(message) = message {
+        if !deliver(svc, ctx, id, state, message) {
+            return;
+        }
+    }
+    arm_message_deadline(ctx, id, decoder.is_idle(), progress);
+}
+
+/// Hands a decoded message to the service or answers it; false once the connection stops
+/// reading (the peer's close).
+fn deliver<S: Service>(
+    svc: &mut S,
+    ctx: &mut Ctx,
+    id: ConnId,
+    state: State,
+    message: Message,
+) -> bool {
+    // §5.5.1: after sending a close frame we send no more data; messages that arrive
+    // meanwhile are dropped, only the peer's close matters.
+    match message {
+        Message::Text(text) if state == State::Open => svc.on_message(ctx, id, Data::Text(text)),
+        Message::Binary(bytes) if state == State::Open => {
+            svc.on_message(ctx, id, Data::Binary(bytes))
+        }
+        // §5.5.2: a pong "MUST have identical Application data" to the ping's.
+        Message::Ping(payload) if state == State::Open => {
+            let _ = ctx.write_frame(id, loopio_frame::OpCode::Pong, payload);
+        }
+        Message::Close(frame) => {
+            ctx.on_peer_close(id, frame);
+            return false;
+        }
+        _ => {}
+    }
+    true
 }
 
 /// Starts the [`Config::message_timeout`](crate::Config::message_timeout) clock when a read
