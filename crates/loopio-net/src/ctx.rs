@@ -184,17 +184,9 @@ impl Ctx {
             .conn
             .as_mut()
             .expect("checked live above");
-        if c.out.capacity() == 0 {
-            c.out = spare.take();
-        }
+        ensure_out(c, spare);
         c.out.extend_from_slice(&frame.bytes);
-        if c.buffered() > high_water {
-            c.flags.over_high_water = true;
-        }
-        if !c.flags.dirty {
-            c.flags.dirty = true;
-            dirty.push(conn.index);
-        }
+        note_write(c, conn.index, high_water, dirty);
         Ok(())
     }
 
@@ -532,9 +524,7 @@ impl Ctx {
             if written == header.len() + payload.len() {
                 return Ok(());
             }
-            if conn.out.capacity() == 0 {
-                conn.out = spare.take();
-            }
+            ensure_out(conn, spare);
             match written.checked_sub(header.len()) {
                 Some(sent) => conn.out.extend_from_slice(&payload[sent..]),
                 None => {
@@ -544,19 +534,10 @@ impl Ctx {
                 }
             }
         } else {
-            if conn.out.capacity() == 0 {
-                conn.out = spare.take();
-            }
+            ensure_out(conn, spare);
             loopio_frame::encode_frame(&mut conn.out, opcode, true, payload, None);
         }
-        // `after_write`, on the connection already at hand.
-        if conn.buffered() > high_water {
-            conn.flags.over_high_water = true;
-        }
-        if !conn.flags.dirty {
-            conn.flags.dirty = true;
-            dirty.push(id.index);
-        }
+        note_write(conn, id.index, high_water, dirty);
         Ok(())
     }
 
@@ -634,9 +615,7 @@ impl Ctx {
             .conn
             .as_mut()
             .expect("checked live above; mask_for only drops it on error");
-        if conn.out.capacity() == 0 {
-            conn.out = spare.take();
-        }
+        ensure_out(conn, spare);
         conn.out.reserve(len + 14);
         loopio_frame::encode_header(&mut conn.out, opcode, true, len as u64, mask);
         let start = conn.out.len();
@@ -650,14 +629,7 @@ impl Ctx {
         if let Some(key) = mask {
             loopio_frame::apply_mask(&mut conn.out[start..], key, 0);
         }
-        // `after_write`, on the connection already at hand.
-        if conn.buffered() > high_water {
-            conn.flags.over_high_water = true;
-        }
-        if !conn.flags.dirty {
-            conn.flags.dirty = true;
-            dirty.push(id.index);
-        }
+        note_write(conn, id.index, high_water, dirty);
         Ok(())
     }
 
@@ -838,6 +810,25 @@ impl Ctx {
                 FrameTracer::feed(tracer, id, data);
             }
         }
+    }
+}
+
+/// Gives a connection with no out buffer one from the pool (idle connections hold none).
+fn ensure_out(conn: &mut Conn, spare: &mut Pool) {
+    if conn.out.capacity() == 0 {
+        conn.out = spare.take();
+    }
+}
+
+/// [`Ctx::after_write`] on a connection already at hand: marks it over the high-water mark if
+/// it is, and dirty so the turn's flush writes it.
+fn note_write(conn: &mut Conn, index: u32, high_water: usize, dirty: &mut Vec<u32>) {
+    if conn.buffered() > high_water {
+        conn.flags.over_high_water = true;
+    }
+    if !conn.flags.dirty {
+        conn.flags.dirty = true;
+        dirty.push(index);
     }
 }
 
