@@ -260,10 +260,7 @@ impl Sessions<'_> {
                 Err(_) => {}
             }
         }
-        let engine = &mut self.core.get_mut(session).ok_or(SendError::Closed)?.engine;
-        engine.send(data)?;
-        self.core.dirty.push(session);
-        Ok(())
+        self.queue(session, data)
     }
 
     /// [`Sessions::send`] of a message going to many sessions (a broadcast): over WebSocket
@@ -291,6 +288,12 @@ impl Sessions<'_> {
                 Err(_) => {}
             }
         }
+        self.queue(session, data)
+    }
+
+    /// The fallback of [`Sessions::send`] and [`Sessions::send_shared`]: the message goes
+    /// into the session's engine queue, drained at the end of the turn.
+    fn queue(&mut self, session: SessionId, data: Data<'_>) -> Result<(), SendError> {
         let engine = &mut self.core.get_mut(session).ok_or(SendError::Closed)?.engine;
         engine.send(data)?;
         self.core.dirty.push(session);
