@@ -246,7 +246,7 @@ impl Decoder {
             if let Some((opcode, payload)) = self.small_frame(input) {
                 let payload: &'a [u8] = &input[payload];
                 let message = match opcode {
-                    OpCode::Text => match std::str::from_utf8(payload) {
+                    OpCode::Text => match crate::utf8::text(payload) {
                         Ok(text) => Message::Text(text),
                         Err(_) => return Err(self.fail(Error::InvalidUtf8)),
                     },
@@ -666,9 +666,7 @@ impl Kind {
     /// Views a whole unmasked payload as a message, validating text and close payloads.
     fn message(self, payload: &[u8]) -> Result<Message<'_>, Error> {
         Ok(match self {
-            Kind::Text => {
-                Message::Text(std::str::from_utf8(payload).map_err(|_| Error::InvalidUtf8)?)
-            }
+            Kind::Text => Message::Text(crate::utf8::text(payload)?),
             Kind::Binary => Message::Binary(payload),
             Kind::Ping => Message::Ping(payload),
             Kind::Pong => Message::Pong(payload),
