@@ -42,6 +42,11 @@ impl Extensions {
             .downcast_mut()
     }
 
+    /// True once a value has been stored (the map is allocated).
+    pub(crate) fn is_used(&self) -> bool {
+        self.map.is_some()
+    }
+
     /// Removes and returns the value of type `T`.
     pub fn remove<T: 'static>(&mut self) -> Option<T> {
         let old = self.map.as_mut()?.remove(&TypeId::of::<T>())?;

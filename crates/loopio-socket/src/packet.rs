@@ -152,6 +152,16 @@ impl<'a> Header<'a> {
     /// Parses the header of a text message without allocating.
     pub fn parse(text: &'a str, max_attachments: usize) -> Result<Self, ParseError> {
         let bytes = text.as_bytes();
+        // The usual packet, an EVENT on `/` without an ack id (`2[…`), needs no more looking.
+        if let [b'2', b'[', ..] = bytes {
+            return Ok(Self {
+                kind: PacketType::Event,
+                attachments: 0,
+                nsp: "/",
+                id: None,
+                payload: &text[1..],
+            });
+        }
         let kind = bytes
             .first()
             .and_then(|&b| PacketType::from_digit(b))
@@ -301,6 +311,24 @@ mod tests {
             (h.kind, h.attachments, h.id),
             (PacketType::BinaryAck, 1, Some(456))
         );
+    }
+
+    /// The `2[` shortcut gives what the general path gives for the same packet.
+    #[test]
+    fn plain_event_shortcut_matches_the_general_path() {
+        let fast = parse(r#"2["a",{"b":1}]"#).unwrap();
+        let general = parse(r#"2/,["a",{"b":1}]"#).unwrap();
+        assert_eq!(
+            fast,
+            Header {
+                nsp: "/",
+                ..general
+            }
+        );
+        assert_eq!(fast.payload, r#"["a",{"b":1}]"#);
+        assert_eq!(parse("2[").unwrap().payload, "[");
+        assert_eq!(parse(r#"27["a"]"#).unwrap().id, Some(7));
+        assert_eq!(parse(r#"2/x,["a"]"#).unwrap().nsp, "/x");
     }
 
     #[test]

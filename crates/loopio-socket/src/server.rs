@@ -219,6 +219,8 @@ pub struct Server {
     pub(crate) recipients: Vec<ClientId>,
     events: VecDeque<Event>,
     scratch: String,
+    /// What [`crate::Socket::extensions`] hands out once its socket is gone.
+    pub(crate) detached: crate::Extensions,
 }
 
 impl Server {
@@ -249,6 +251,7 @@ impl Server {
             recipients: Vec::new(),
             events: VecDeque::new(),
             scratch: String::new(),
+            detached: crate::Extensions::default(),
         };
         server.of("/");
         server

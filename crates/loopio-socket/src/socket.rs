@@ -120,8 +120,6 @@ pub struct Socket<'a> {
     handshake: Rc<Handshake>,
     volatile: bool,
     timeout: Option<Duration>,
-    /// Stands in for the user data once the socket is gone, so calls never panic.
-    detached: Extensions,
 }
 
 impl<'a> Socket<'a> {
@@ -132,6 +130,10 @@ impl<'a> Socket<'a> {
 
     /// [`Socket::attach`] for a caller that has just read the socket's state.
     fn with_view(io: &'a mut Server, key: SocketKey, (id, nsp, handshake): View) -> Self {
+        // A handle starts with no stand-in data of a gone socket (see `Socket::extensions`).
+        if io.detached.is_used() {
+            io.detached = Extensions::default();
+        }
         Self {
             io,
             key,
@@ -140,7 +142,6 @@ impl<'a> Socket<'a> {
             handshake,
             volatile: false,
             timeout: None,
-            detached: Extensions::default(),
         }
     }
 
@@ -181,11 +182,13 @@ impl<'a> Socket<'a> {
         self.state().is_some_and(|s| !s.closing)
     }
 
-    /// Per-socket user data (socket.io's `socket.data`).
+    /// Per-socket user data (socket.io's `socket.data`). Once the socket is gone, an empty
+    /// stand-in for the rest of this handle's life, so calls never panic.
     pub fn extensions(&mut self) -> &mut Extensions {
+        // The stand-in lives in the server: a field here cost every event a drop call.
         match self.io.sockets.get_mut(&self.key) {
             Some(state) => &mut state.extensions,
-            None => &mut self.detached,
+            None => &mut self.io.detached,
         }
     }
 

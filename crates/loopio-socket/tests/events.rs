@@ -351,3 +351,29 @@ fn a_later_registration_replaces_the_handler_of_its_event() {
     h.text(1, r#"2["other"]"#);
     assert_eq!(h.drain_for(1), [r#"2["new"]"#, r#"2["other"]"#]);
 }
+
+/// Once its socket is gone, a handler's `extensions()` is a stand-in that keeps what the
+/// handler stores for the rest of the handler, and the next handle starts without it.
+#[test]
+fn extensions_of_a_gone_socket_are_a_fresh_stand_in() {
+    struct Mark(u32);
+    let seen = Rc::new(RefCell::new(Vec::new()));
+    let mut h = Harness::new();
+    let log = seen.clone();
+    h.io.of("/").on_connection(move |socket| {
+        let log = log.clone();
+        socket.on_any(move |ctx| {
+            ctx.socket().disconnect(false);
+            let socket = ctx.socket();
+            let before = socket.extensions().get::<Mark>().map(|m| m.0);
+            socket.extensions().insert(Mark(7));
+            let after = socket.extensions().get::<Mark>().map(|m| m.0);
+            log.borrow_mut().push((before, after));
+        });
+    });
+    h.connect(1);
+    h.connect(2);
+    h.text(1, r#"2["x"]"#);
+    h.text(2, r#"2["x"]"#);
+    assert_eq!(*seen.borrow(), [(None, Some(7)), (None, Some(7))]);
+}

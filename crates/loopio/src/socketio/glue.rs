@@ -78,9 +78,17 @@ impl Glue {
                         MessageRef::Shared(Message::Binary(bytes)) => Data::Binary(bytes),
                     };
                     let session = session_of(client);
-                    if !send(sessions, session, data, None, volatile, self.trace) {
-                        overloaded.push(client);
+                    let sent = if volatile || self.trace {
+                        send(sessions, session, data, None, volatile, self.trace)
+                    } else {
+                        // The usual message: nothing to check before the send.
+                        !matches!(sessions.send(session, data), Err(SendError::BufferFull))
+                    };
+                    // The message borrowed the server only until it was sent.
+                    if !sent {
+                        self.overloaded(sessions, client);
                     }
+                    continue;
                 }
                 TransmitRef::Broadcast {
                     clients,
@@ -104,7 +112,7 @@ impl Glue {
                 }
                 _ => {}
             }
-            // After the transmit: closing a client changes the server it borrows.
+            // After the broadcast: closing a client changes the server it borrows.
             for client in overloaded.drain(..) {
                 self.overloaded(sessions, client);
             }
