@@ -617,10 +617,21 @@ impl Ctx {
             .expect("checked live above; mask_for only drops it on error");
         ensure_out(conn, spare);
         conn.out.reserve(len + 14);
-        loopio_frame::encode_header(&mut conn.out, opcode, true, len as u64, mask);
+        match (mask, u8::try_from(len)) {
+            // RFC 6455 §5.2: FIN, the opcode, then a 7-bit length up to 125 with the mask bit
+            // clear. The usual small server frame's two bytes, without a copy call.
+            (None, Ok(short @ 0..=125)) => {
+                conn.out.extend_from_slice(&[0x80 | opcode.as_u8(), short]);
+            }
+            _ => loopio_frame::encode_header(&mut conn.out, opcode, true, len as u64, mask),
+        }
         let start = conn.out.len();
         for part in parts {
-            conn.out.extend_from_slice(part.as_bytes());
+            match part.as_bytes() {
+                // A one-byte prefix (Engine.IO's `4`) is pushed, not copied with a call.
+                &[byte] => conn.out.push(byte),
+                bytes => conn.out.extend_from_slice(bytes),
+            }
         }
         if trace {
             let payload = conn.out[start..].to_vec();

@@ -30,6 +30,19 @@ fn text_parts_are_one_frame() {
     server.stop();
 }
 
+/// Parts adding up to each header length form (7-bit up to 125, 16-bit, 64-bit).
+#[test]
+fn text_parts_use_every_length_form() {
+    let server = Server::start(Config::default());
+    let mut ws = open_ws(server.addr);
+    ws.write_all(&frame(true, 0x1, b"long parts")).unwrap();
+    for len in [124, 125, 70_000] {
+        let text = format!("4{}", "x".repeat(len));
+        assert_eq!(read_frame(&mut ws), (true, 0x1, text.into_bytes()));
+    }
+    server.stop();
+}
+
 #[test]
 fn frames_pipelined_with_the_upgrade_are_not_lost() {
     let server = Server::start(Config::default());

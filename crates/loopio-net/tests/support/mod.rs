@@ -52,6 +52,12 @@ impl Service for Scripted {
             Data::Text("parts") => {
                 let _ = ctx.send_text_parts(conn, &["4", "pa", "", "rts"]);
             }
+            Data::Text("long parts") => {
+                // Around the 7-bit length's limit (125) and past the 16-bit one.
+                for len in [124, 125, 70_000] {
+                    let _ = ctx.send_text_parts(conn, &["4", &"x".repeat(len)]);
+                }
+            }
             Data::Text(text) => {
                 let _ = self.seen.send(Seen::Message(conn, text.to_owned()));
                 let _ = ctx.send_text(conn, text);
