@@ -500,6 +500,7 @@ pub(crate) fn write_packet<T: Serialize + ?Sized>(
 
 /// Appends `value` as a JSON string: copied between quotes when nothing needs escaping (the
 /// usual event name), else through serde_json.
+#[inline]
 fn write_json_str(out: &mut String, value: &str) -> serde_json::Result<()> {
     // serde_json escapes exactly these: `"`, `\` and the control characters below 0x20.
     if !value.bytes().any(|b| NEEDS_ESCAPE[usize::from(b)]) {

@@ -150,10 +150,11 @@ pub struct Header<'a> {
 
 impl<'a> Header<'a> {
     /// Parses the header of a text message without allocating.
+    // Inlined for the usual packet, an EVENT on `/` without an ack id (`2[…`), which needs
+    // no more looking; the rest goes through the call.
+    #[inline]
     pub fn parse(text: &'a str, max_attachments: usize) -> Result<Self, ParseError> {
-        let bytes = text.as_bytes();
-        // The usual packet, an EVENT on `/` without an ack id (`2[…`), needs no more looking.
-        if let [b'2', b'[', ..] = bytes {
+        if let [b'2', b'[', ..] = text.as_bytes() {
             return Ok(Self {
                 kind: PacketType::Event,
                 attachments: 0,
@@ -162,6 +163,11 @@ impl<'a> Header<'a> {
                 payload: &text[1..],
             });
         }
+        Self::parse_general(text, max_attachments)
+    }
+
+    fn parse_general(text: &'a str, max_attachments: usize) -> Result<Self, ParseError> {
+        let bytes = text.as_bytes();
         let kind = bytes
             .first()
             .and_then(|&b| PacketType::from_digit(b))
@@ -236,6 +242,7 @@ fn parse_decimal(digits: &str) -> Option<u64> {
 
 /// Writes `<type>[<nsp>,][<id>]` into `out`. The attachment count is spliced in later by
 /// [`mark_binary`], once the JSON has been written and its attachments counted.
+#[inline]
 pub(crate) fn write_header(out: &mut String, kind: PacketType, nsp: &str, id: Option<u64>) {
     out.push(char::from(kind.digit()));
     if nsp != "/" {

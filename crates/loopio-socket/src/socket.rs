@@ -477,7 +477,10 @@ impl Server {
             args,
             ack,
         };
-        for handler in any.iter().chain(handler.iter()) {
+        if let Some(any) = &any {
+            any(&mut ctx);
+        }
+        if let Some(handler) = &handler {
             handler(&mut ctx);
         }
     }
