@@ -389,6 +389,8 @@ impl Server {
     /// Output: [`Server::poll_transmit`] borrowing the server's buffers, so that a message
     /// for one recipient is never copied into an allocation of its own. Drain it the same
     /// way, until `None`; the two may be mixed.
+    // Inlined into the glue's drain loop: it runs once per message and once more at the end.
+    #[inline]
     #[must_use]
     pub fn poll_transmit_ref(&mut self) -> Option<TransmitRef<'_>> {
         let Some(queued) = self.transmits.pop_front() else {
@@ -471,6 +473,10 @@ impl Server {
         let header = Header::parse(text, self.config.max_attachments)?;
         if !header.kind.is_binary() {
             let socket = find_socket(state, header.nsp);
+            if let (PacketType::Event, Some(socket)) = (header.kind, socket) {
+                // The usual packet, without the stack frame of every other type's handling.
+                return self.receive_event(socket, &header, None);
+            }
             return self.receive_packet(client, &header, socket, None);
         }
         // Check the JSON now, as socket.io-parser does, then wait for the attachments.
@@ -529,16 +535,12 @@ impl Server {
             (PacketType::Disconnect, Some(socket)) => {
                 self.remove_socket(socket, DisconnectReason::ClientNamespaceDisconnect);
             }
-            (PacketType::Event | PacketType::BinaryEvent, socket) => {
-                let (event, mut args) = Args::scan_event(payload)?;
-                let Some(socket) = socket else {
-                    self.invalid_state(client, header.kind);
-                    return Ok(());
-                };
-                if let Some(attachments) = attachments {
-                    args = args.with_attachments(attachments);
-                }
-                self.dispatch_event(socket, &event, args, header.id);
+            (PacketType::Event | PacketType::BinaryEvent, Some(socket)) => {
+                return self.receive_event(socket, header, attachments);
+            }
+            (PacketType::Event | PacketType::BinaryEvent, None) => {
+                Args::scan_event(payload)?;
+                self.invalid_state(client, header.kind);
             }
             (PacketType::Ack | PacketType::BinaryAck, socket) => {
                 let mut args = Args::scan_ack(payload)?;
@@ -564,6 +566,22 @@ impl Server {
             }
             (PacketType::Disconnect, None) => self.invalid_state(client, header.kind),
         }
+        Ok(())
+    }
+
+    /// An EVENT or BINARY_EVENT (with its attachments) for a joined namespace: its payload
+    /// is checked, then its handlers run.
+    fn receive_event(
+        &mut self,
+        socket: SocketKey,
+        header: &Header<'_>,
+        attachments: Option<Rc<[Vec<u8>]>>,
+    ) -> Result<(), ParseError> {
+        let (event, mut args) = Args::scan_event(header.payload)?;
+        if let Some(attachments) = attachments {
+            args = args.with_attachments(attachments);
+        }
+        self.dispatch_event(socket, &event, args, header.id);
         Ok(())
     }
 
