@@ -209,6 +209,10 @@ impl Cursor<'_> {
     }
 
     /// An object key and its colon, leaving the cursor at the value's first byte.
+    // This, `escape` and `number` are inlined like the rest: one out-of-line call takes the
+    // cursor's address, which kept `pos` in memory for the whole scan (a scan of
+    // `["chat",{"user":"ada","text":"hello there","n":[1,2,3]},true]`: 1 281 -> 1 068 Ir).
+    #[inline(always)]
     fn key(&mut self) -> Result<(), Invalid> {
         self.expect(b'"')?;
         self.string()?;
@@ -247,6 +251,7 @@ impl Cursor<'_> {
 
     /// One escape after its backslash. Like `RawValue`, `\uXXXX` needs four hex digits and
     /// nothing more (a lone surrogate passes).
+    #[inline(always)]
     fn escape(&mut self) -> Result<(), Invalid> {
         match self.next()? {
             b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => Ok(()),
@@ -263,6 +268,7 @@ impl Cursor<'_> {
     }
 
     /// The rest of a number after its first byte (`-` or a digit).
+    #[inline(always)]
     fn number(&mut self) -> Result<(), Invalid> {
         let mut first = self.bytes[self.pos - 1];
         if first == b'-' {
