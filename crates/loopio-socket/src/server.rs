@@ -224,6 +224,9 @@ pub struct Server {
     scratch: String,
     /// What [`crate::Socket::extensions`] hands out once its socket is gone.
     pub(crate) detached: crate::Extensions,
+    /// Sockets removed so far: a [`crate::Socket`] handle compares it with the count it saw
+    /// to know its socket is still there without looking it up (keys are never reused).
+    pub(crate) removed_sockets: u64,
 }
 
 impl Server {
@@ -255,6 +258,7 @@ impl Server {
             events: VecDeque::new(),
             scratch: String::new(),
             detached: crate::Extensions::default(),
+            removed_sockets: 0,
         };
         server.of("/");
         server

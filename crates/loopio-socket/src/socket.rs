@@ -56,7 +56,12 @@ pub(crate) struct SocketState {
 
 impl SocketState {
     fn view(&self) -> View {
-        (self.id, self.nsp.clone(), self.handshake.clone())
+        (
+            self.id,
+            self.nsp.clone(),
+            self.handshake.clone(),
+            self.client,
+        )
     }
 
     pub(crate) fn new(
@@ -106,8 +111,8 @@ impl<E: std::error::Error + 'static> HandlerResult for Result<(), E> {
     }
 }
 
-/// What a [`Socket`] keeps of its state: id, namespace and handshake.
-type View = (SocketId, Rc<str>, Rc<Handshake>);
+/// What a [`Socket`] keeps of its state: id, namespace, handshake and client.
+type View = (SocketId, Rc<str>, Rc<Handshake>, ClientId);
 
 /// A connected socket, borrowed from the server for the duration of a handler.
 ///
@@ -118,6 +123,10 @@ pub struct Socket<'a> {
     id: SocketId,
     nsp: Rc<str>,
     handshake: Rc<Handshake>,
+    client: ClientId,
+    /// [`Server::removed_sockets`] when the handle was made: while it is unchanged, the
+    /// socket is still there and `client` is its client, without a lookup per emit.
+    removals: u64,
     volatile: bool,
     timeout: Option<Duration>,
 }
@@ -129,17 +138,20 @@ impl<'a> Socket<'a> {
     }
 
     /// [`Socket::attach`] for a caller that has just read the socket's state.
-    fn with_view(io: &'a mut Server, key: SocketKey, (id, nsp, handshake): View) -> Self {
+    fn with_view(io: &'a mut Server, key: SocketKey, (id, nsp, handshake, client): View) -> Self {
         // A handle starts with no stand-in data of a gone socket (see `Socket::extensions`).
         if io.detached.is_used() {
             io.detached = Extensions::default();
         }
+        let removals = io.removed_sockets;
         Self {
             io,
             key,
             id,
             nsp,
             handshake,
+            client,
+            removals,
             volatile: false,
             timeout: None,
         }
@@ -147,6 +159,16 @@ impl<'a> Socket<'a> {
 
     fn state(&self) -> Option<&SocketState> {
         self.io.sockets.get(&self.key).map(|state| &**state)
+    }
+
+    /// The socket's client, or `Disconnected` once the socket is gone.
+    fn client(&self) -> Result<ClientId, EmitError> {
+        if self.io.removed_sockets == self.removals {
+            return Ok(self.client);
+        }
+        self.state()
+            .map(|_| self.client)
+            .ok_or(EmitError::Disconnected)
     }
 
     /// The socket id (also the name of its own room).
@@ -308,7 +330,7 @@ impl<'a> Socket<'a> {
     ) -> Result<(), EmitError> {
         let volatile = std::mem::take(&mut self.volatile);
         self.timeout = None;
-        let client = self.state().ok_or(EmitError::Disconnected)?.client;
+        let client = self.client()?;
         let nsp = &self.nsp;
         let packet = (PacketType::Event, &**nsp, id, Some(event));
         self.io.send_packet(client, packet, data, volatile)
@@ -394,7 +416,7 @@ impl<'a> EventContext<'a> {
         let Some(id) = self.ack.take() else {
             return Ok(());
         };
-        let client = self.socket.state().ok_or(EmitError::Disconnected)?.client;
+        let client = self.socket.client()?;
         let packet = (PacketType::Ack, &*self.socket.nsp, Some(id), None);
         self.socket.io.send_packet(client, packet, data, false)
     }
@@ -501,6 +523,7 @@ impl Server {
         let Some(mut state) = self.sockets.remove(&key) else {
             return;
         };
+        self.removed_sockets += 1;
         if let Some(namespace) = self.namespaces.get_mut(&state.nsp) {
             for room in state.rooms.drain(..) {
                 remove_member(&mut namespace.rooms, &room, key);

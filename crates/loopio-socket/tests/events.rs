@@ -377,3 +377,36 @@ fn extensions_of_a_gone_socket_are_a_fresh_stand_in() {
     h.text(2, r#"2["x"]"#);
     assert_eq!(*seen.borrow(), [(None, Some(7)), (None, Some(7))]);
 }
+
+/// A handle whose socket is gone refuses emits and acks; one whose socket stays still sends
+/// after other sockets were removed.
+#[test]
+fn emits_follow_the_socket_not_the_handle() {
+    let results = Rc::new(RefCell::new(Vec::new()));
+    let mut h = Harness::new();
+    let log = results.clone();
+    h.io.of("/").on_connection(move |socket| {
+        let log = log.clone();
+        socket.on_any(move |ctx| {
+            let mut log = log.borrow_mut();
+            if ctx.event() == "others" {
+                ctx.socket().broadcast().disconnect_sockets(false);
+                log.push(ctx.socket().emit("still", &1).is_ok());
+                log.push(ctx.ack(&2).is_ok());
+            } else {
+                ctx.socket().disconnect(false);
+                log.push(ctx.socket().emit("gone", &1).is_ok());
+                log.push(ctx.ack(&2).is_ok());
+            }
+        });
+    });
+    h.connect(1);
+    h.connect(2);
+    h.drain();
+    h.text(1, r#"21["others"]"#);
+    assert_eq!(h.drain_for(1), [r#"2["still",1]"#, "31[2]"]);
+    h.connect(3);
+    h.text(3, r#"22["self"]"#);
+    assert_eq!(*results.borrow(), [true, true, false, false]);
+    assert!(h.drain_for(3).iter().all(|p| !p.contains("gone")));
+}
