@@ -378,7 +378,29 @@ impl Connection {
     /// assert_eq!(message, Some(Data::Text("hi")));
     /// assert!(session.poll_event().is_none());
     /// ```
+    // Inlined for the usual message on an open session, which goes straight back to the
+    // caller; the rest goes through the call.
+    #[inline]
     pub fn handle_ws_message<'a>(
+        &mut self,
+        now: Instant,
+        id: TransportId,
+        data: Data<'a>,
+    ) -> Option<Data<'a>> {
+        // A message that would be the only event waiting goes straight back to the caller.
+        let deliver = self.transport == Transport::WebSocket(id)
+            && data.len() <= self.config.max_payload
+            && self.state == State::Open
+            && self.inbox.is_empty();
+        match data {
+            Data::Text(text) if deliver && text.starts_with('4') => Some(Data::Text(&text[1..])),
+            Data::Binary(bytes) if deliver => Some(Data::Binary(bytes)),
+            _ => self.handle_ws_other(now, id, data),
+        }
+    }
+
+    /// [`Connection::handle_ws_message`] of anything but a message to deliver now.
+    fn handle_ws_other<'a>(
         &mut self,
         now: Instant,
         id: TransportId,
@@ -393,15 +415,6 @@ impl Connection {
         if data.len() > self.config.max_payload {
             self.finish(CloseReason::TransportError);
             return None;
-        }
-        // A message that would be the only event waiting goes straight back to the caller.
-        let deliver = self.state == State::Open && self.inbox.is_empty();
-        match data {
-            Data::Text(text) if deliver && text.starts_with('4') => {
-                return Some(Data::Text(&text[1..]));
-            }
-            Data::Binary(bytes) if deliver => return Some(Data::Binary(bytes)),
-            _ => {}
         }
         let mut scratch = Vec::new();
         let packet = match data {
