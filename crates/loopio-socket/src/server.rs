@@ -479,7 +479,7 @@ impl Server {
             let socket = find_socket(state, header.nsp);
             if let (PacketType::Event, Some(socket)) = (header.kind, socket) {
                 // The usual packet, without the stack frame of every other type's handling.
-                return self.receive_event(socket, &header, None);
+                return self.receive_event(socket, header.payload, header.id, None);
             }
             return self.receive_packet(client, &header, socket, None);
         }
@@ -540,7 +540,7 @@ impl Server {
                 self.remove_socket(socket, DisconnectReason::ClientNamespaceDisconnect);
             }
             (PacketType::Event | PacketType::BinaryEvent, Some(socket)) => {
-                return self.receive_event(socket, header, attachments);
+                return self.receive_event(socket, payload, header.id, attachments);
             }
             (PacketType::Event | PacketType::BinaryEvent, None) => {
                 Args::scan_event(payload)?;
@@ -575,17 +575,20 @@ impl Server {
 
     /// An EVENT or BINARY_EVENT (with its attachments) for a joined namespace: its payload
     /// is checked, then its handlers run.
+    // The header's two fields by value: a reference made the caller copy the whole header
+    // to its stack first.
     fn receive_event(
         &mut self,
         socket: SocketKey,
-        header: &Header<'_>,
+        payload: &str,
+        id: Option<u64>,
         attachments: Option<Rc<[Vec<u8>]>>,
     ) -> Result<(), ParseError> {
-        let (event, mut args) = Args::scan_event(header.payload)?;
+        let (event, mut args) = Args::scan_event(payload)?;
         if let Some(attachments) = attachments {
             args = args.with_attachments(attachments);
         }
-        self.dispatch_event(socket, &event, args, header.id);
+        self.dispatch_event(socket, &event, args, id);
         Ok(())
     }
 
