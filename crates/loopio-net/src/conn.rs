@@ -86,6 +86,8 @@ pub(crate) struct Conn {
     /// Unsent output; bytes before `out_pos` are already written.
     pub(crate) out: Vec<u8>,
     pub(crate) out_pos: usize,
+    /// Bytes of frames queued from the read buffer, sent before `out` (see `borrowed.rs`).
+    pub(crate) borrowed: u32,
     /// The one protocol deadline of the current state (handshake, keepalive, close, linger).
     pub(crate) deadline: Option<Instant>,
     /// When the frame or fragmented message being received started
@@ -137,6 +139,7 @@ impl Conn {
             input,
             out: Vec::new(),
             out_pos: 0,
+            borrowed: 0,
             deadline: None,
             message_start: None,
             last_read: now,
@@ -148,6 +151,11 @@ impl Conn {
 
     /// Unsent bytes.
     pub(crate) fn buffered(&self) -> usize {
-        self.out.len() - self.out_pos
+        self.out.len() - self.out_pos + self.borrowed as usize
+    }
+
+    /// Whether `out` holds no unsent byte (borrowed frames aside).
+    pub(crate) fn out_empty(&self) -> bool {
+        self.out.len() == self.out_pos
     }
 }

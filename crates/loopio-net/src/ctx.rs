@@ -9,6 +9,7 @@ use loopio_frame::{CloseCode, OpCode, Role};
 use mio::net::TcpStream;
 use mio::{Interest, Registry, Token};
 
+use crate::borrowed::Borrowed;
 use crate::conn::{Conn, Input, State};
 use crate::entropy::Entropy;
 use crate::timer::{TimerKey, Timers};
@@ -33,10 +34,11 @@ const SPARE_CAPACITY: usize = 256 << 10;
 /// connection after the first ping. Busy connections grow their buffer once and the pool
 /// hands the grown buffer back next turn, so steady load does not pay the doubling.
 const OUT_MIN_CAPACITY: usize = 512;
-/// Payloads at least this long (bytes) skip the out buffer when it is empty: header and
-/// payload go to the socket in one `writev`, and only what the socket did not take is
-/// buffered. Below it, copying is cheaper than a syscall per message, and many small sends in
-/// one turn still cost one `write`.
+/// Payloads at least this long (bytes) skip the out buffer when it is empty: borrowed from the
+/// loop's read buffer until the read is processed (`borrowed.rs`), else header and payload go
+/// to the socket at once in one `writev`; only what the socket did not take is buffered.
+/// Below it, copying is cheaper than a syscall per message, and many small sends in one turn
+/// still cost one `write`.
 const DIRECT_WRITE_MIN: usize = 16 << 10;
 
 /// Something to tell the service once the current callback has returned.
@@ -96,6 +98,8 @@ pub struct Ctx {
     spare: Pool,
     /// A frame header being written straight to a socket (capacity 14, kept).
     header: Vec<u8>,
+    /// Large frames queued from the read buffer, written once the read is processed.
+    pub(crate) borrowed: Borrowed,
     pub(crate) trace: bool,
     pub(crate) shutdown: bool,
 }
@@ -119,6 +123,7 @@ impl Ctx {
             entropy: None,
             spare: Pool::default(),
             header: Vec::with_capacity(loopio_frame::MAX_HEADER_LEN),
+            borrowed: Borrowed::default(),
             trace,
             shutdown: false,
         }
@@ -500,13 +505,14 @@ impl Ctx {
             return self.write_frame_general(id, opcode, payload);
         }
         // A server frame: unmasked, one slot lookup, appended to the out buffer unless it is
-        // large enough for a direct write.
+        // large enough to go without a copy (borrowed from the read buffer, or written now).
         let (max_buffered, high_water) = (self.config.max_buffered, self.config.high_water);
         let Ctx {
             slots,
             spare,
             dirty,
             header,
+            borrowed,
             ..
         } = self;
         let conn = slots[id.index as usize]
@@ -517,26 +523,41 @@ impl Ctx {
         if buffered.saturating_add(payload.len() + 14) > max_buffered {
             return self.refuse(id);
         }
-        if payload.len() >= DIRECT_WRITE_MIN && buffered == 0 {
+        if payload.len() >= DIRECT_WRITE_MIN && conn.out_empty() {
             header.clear();
             loopio_frame::encode_header(header, opcode, true, payload.len() as u64, None);
-            let written = write_direct(&mut conn.socket, header, payload);
-            if written == header.len() + payload.len() {
+            let len = header.len() + payload.len();
+            // Borrowed frames go out before the out buffer, so only while it is empty (and
+            // while their count, a `u32` to keep the slot small, cannot overflow).
+            if let Some(range) = borrowed
+                .locate(payload)
+                .filter(|_| buffered + len <= u32::MAX as usize)
+            {
+                borrowed.push(id, header, range);
+                conn.borrowed += len as u32;
+                note_write(conn, id.index, high_water, dirty);
                 return Ok(());
             }
-            ensure_out(conn, spare);
-            match written.checked_sub(header.len()) {
-                Some(sent) => conn.out.extend_from_slice(&payload[sent..]),
-                None => {
-                    conn.out.reserve(header.len() + payload.len() - written);
-                    conn.out.extend_from_slice(&header[written..]);
-                    conn.out.extend_from_slice(payload);
+            if buffered == 0 {
+                let written = write_direct(&mut conn.socket, header, payload);
+                if written == len {
+                    return Ok(());
                 }
+                ensure_out(conn, spare);
+                match written.checked_sub(header.len()) {
+                    Some(sent) => conn.out.extend_from_slice(&payload[sent..]),
+                    None => {
+                        conn.out.reserve(len - written);
+                        conn.out.extend_from_slice(&header[written..]);
+                        conn.out.extend_from_slice(payload);
+                    }
+                }
+                note_write(conn, id.index, high_water, dirty);
+                return Ok(());
             }
-        } else {
-            ensure_out(conn, spare);
-            loopio_frame::encode_frame(&mut conn.out, opcode, true, payload, None);
         }
+        ensure_out(conn, spare);
+        loopio_frame::encode_frame(&mut conn.out, opcode, true, payload, None);
         note_write(conn, id.index, high_water, dirty);
         Ok(())
     }
@@ -661,6 +682,33 @@ impl Ctx {
         loopio_frame::encode_close(&mut self.conn_at(index).out, code, reason, mask);
         self.after_write(index);
         Ok(())
+    }
+
+    /// Puts `parts`, bytes that must go out first (borrowed frames a socket did not take), in
+    /// front of the connection's unsent output.
+    pub(crate) fn buffer_first(&mut self, index: u32, parts: &[&[u8]]) {
+        let Ctx {
+            slots,
+            spare,
+            dirty,
+            ..
+        } = self;
+        let conn = slots[index as usize]
+            .conn
+            .as_mut()
+            .expect("caller checked the slot is live");
+        let mut out = spare.take();
+        out.reserve(parts.iter().map(|part| part.len()).sum::<usize>() + conn.buffered());
+        for part in parts {
+            out.extend_from_slice(part);
+        }
+        out.extend_from_slice(&conn.out[conn.out_pos..]);
+        spare.put(std::mem::replace(&mut conn.out, out));
+        conn.out_pos = 0;
+        if !conn.flags.dirty {
+            conn.flags.dirty = true;
+            dirty.push(index);
+        }
     }
 
     /// Appends raw bytes (HTTP heads).

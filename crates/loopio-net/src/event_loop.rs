@@ -369,13 +369,10 @@ impl<S: Service> EventLoop<S> {
                         rest -= filled;
                     }
                     if rest > 0 {
-                        input::on_bytes(
-                            &mut self.service,
-                            &mut self.ctx,
-                            id,
-                            &mut input,
-                            &mut self.scratch[..rest],
-                        );
+                        let data = &mut self.scratch[..rest];
+                        self.ctx.borrowed.open(data);
+                        input::on_bytes(&mut self.service, &mut self.ctx, id, &mut input, data);
+                        self.ctx.write_borrowed(&self.scratch[..rest]);
                     }
                     self.finish_input(id, input);
                     self.deliver_notices();

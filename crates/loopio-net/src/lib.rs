@@ -38,6 +38,7 @@
 #![forbid(unsafe_code)]
 #![doc(test(attr(deny(warnings))))]
 
+mod borrowed;
 mod client;
 mod config;
 mod conn;

@@ -52,3 +52,69 @@ fn frames_split_across_reads_echo_whole_with_what_follows() {
     }
     server.stop();
 }
+
+/// Large echoes of frames that arrived whole go out from the loop's read buffer after the
+/// read (several in one `writev`), small replies to frames of the same read (pongs, small
+/// echoes) through the out buffer after them. The peer sends rounds of two large messages
+/// and a ping, one round per read, and reads nothing until the server's socket is full: the
+/// round that fills it has its large echoes go out in part while its pong already waits, and
+/// every reply must still come back whole and in the order of the requests.
+#[test]
+fn large_and_small_replies_keep_request_order_with_a_full_socket() {
+    let server = Server::start(Config::default());
+    let mut ws = open_ws(server.addr);
+    let big = |i: u8| -> Vec<u8> { (0..100_000u32).map(|j| (j % 253) as u8 ^ i).collect() };
+    const ROUNDS: u8 = 64;
+    for i in 0..ROUNDS {
+        let mut wire = frame(true, 0x2, &big(2 * i));
+        wire.extend_from_slice(&frame(true, 0x2, &big(2 * i + 1)));
+        wire.extend_from_slice(&frame(true, 0x9, &[i]));
+        if i % 3 == 0 {
+            wire.extend_from_slice(&frame(true, 0x2, &[i; 10]));
+        }
+        ws.write_all(&wire).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(3));
+    }
+    for i in 0..ROUNDS {
+        assert_eq!(
+            read_frame(&mut ws),
+            (true, 0x2, big(2 * i)),
+            "message {}",
+            2 * i
+        );
+        assert_eq!(
+            read_frame(&mut ws),
+            (true, 0x2, big(2 * i + 1)),
+            "message {}",
+            2 * i + 1
+        );
+        assert_eq!(read_frame(&mut ws), (true, 0xA, vec![i]), "pong {i}");
+        if i % 3 == 0 {
+            assert_eq!(read_frame(&mut ws), (true, 0x2, vec![i; 10]), "small {i}");
+        }
+    }
+    server.stop();
+}
+
+/// A close that arrives in the same read as large messages is answered after their echoes.
+#[test]
+fn close_after_large_messages_follows_their_echoes() {
+    let server = Server::start(Config::default());
+    let mut ws = open_ws(server.addr);
+    let mut wire = Vec::new();
+    for i in 0..3u8 {
+        wire.extend_from_slice(&frame(true, 0x2, &[i; 40_000]));
+    }
+    wire.extend_from_slice(&frame(true, 0x8, &1000u16.to_be_bytes()));
+    ws.write_all(&wire).unwrap();
+    for i in 0..3u8 {
+        assert_eq!(
+            read_frame(&mut ws),
+            (true, 0x2, vec![i; 40_000]),
+            "message {i}"
+        );
+    }
+    assert_eq!(read_close(&mut ws), 1000);
+    expect_eof(&mut ws);
+    server.stop();
+}
