@@ -520,7 +520,8 @@ impl Ctx {
             .as_mut()
             .expect("caller checked the slot is live");
         let buffered = conn.buffered();
-        if buffered.saturating_add(payload.len() + 14) > max_buffered {
+        let at_most = buffered.saturating_add(payload.len() + 14);
+        if at_most > max_buffered {
             return self.refuse(id);
         }
         if payload.len() >= DIRECT_WRITE_MIN && conn.out_empty() {
@@ -558,7 +559,11 @@ impl Ctx {
         }
         ensure_out(conn, spare);
         loopio_frame::encode_frame(&mut conn.out, opcode, true, payload, None);
-        note_write(conn, id.index, high_water, dirty);
+        if at_most > high_water {
+            note_write(conn, id.index, high_water, dirty);
+        } else {
+            note_dirty(conn, id.index, dirty);
+        }
         Ok(())
     }
 
@@ -885,6 +890,11 @@ fn note_write(conn: &mut Conn, index: u32, high_water: usize, dirty: &mut Vec<u3
     if conn.buffered() > high_water {
         conn.flags.over_high_water = true;
     }
+    note_dirty(conn, index, dirty);
+}
+
+/// Marks a connection dirty so the turn's flush writes it.
+fn note_dirty(conn: &mut Conn, index: u32, dirty: &mut Vec<u32>) {
     if !conn.flags.dirty {
         conn.flags.dirty = true;
         dirty.push(index);
