@@ -616,7 +616,11 @@ impl Ctx {
         opcode: OpCode,
         parts: &[&str],
     ) -> Result<(), SendError> {
-        let len: usize = parts.iter().map(|part| part.len()).sum();
+        let len: usize = match parts {
+            // Engine.IO's `["4", text]`, the usual call, without a loop.
+            [prefix, text] => prefix.len() + text.len(),
+            _ => parts.iter().map(|part| part.len()).sum(),
+        };
         // One slot lookup for the checks (a per-message path: Engine.IO and Socket.IO sends).
         let conn = self.conn(id).ok_or(SendError::Gone)?;
         if conn.state != State::Open {
@@ -643,22 +647,26 @@ impl Ctx {
             .expect("checked live above; mask_for only drops it on error");
         ensure_out(conn, spare);
         conn.out.reserve(len + 14);
-        match (mask, u8::try_from(len)) {
+        let start = match (mask, u8::try_from(len), parts) {
             // RFC 6455 §5.2: FIN, the opcode, then a 7-bit length up to 125 with the mask bit
-            // clear. The usual small server frame's two bytes, without a copy call.
-            (None, Ok(short @ 0..=125)) => {
-                conn.out.extend_from_slice(&[0x80 | opcode.as_u8(), short]);
+            // clear. The usual small server frame (Engine.IO's `4` and a text): its two header
+            // bytes and the prefix byte in one inline store, then one copy call.
+            (None, Ok(short @ 0..=125), &[prefix, text]) if prefix.len() == 1 => {
+                let start = conn.out.len() + 2;
+                let head = [0x80 | opcode.as_u8(), short, prefix.as_bytes()[0]];
+                conn.out.extend_from_slice(&head);
+                conn.out.extend_from_slice(text.as_bytes());
+                start
             }
-            _ => loopio_frame::encode_header(&mut conn.out, opcode, true, len as u64, mask),
-        }
-        let start = conn.out.len();
-        for part in parts {
-            match part.as_bytes() {
-                // A one-byte prefix (Engine.IO's `4`) is pushed, not copied with a call.
-                &[byte] => conn.out.push(byte),
-                bytes => conn.out.extend_from_slice(bytes),
+            _ => {
+                loopio_frame::encode_header(&mut conn.out, opcode, true, len as u64, mask);
+                let start = conn.out.len();
+                for part in parts {
+                    conn.out.extend_from_slice(part.as_bytes());
+                }
+                start
             }
-        }
+        };
         if trace {
             let payload = conn.out[start..].to_vec();
             trace::frame_out(id, opcode, true, &payload, mask);
