@@ -31,6 +31,20 @@ const SPARE_PAYLOAD_MAX: usize = 1 << 20;
 /// Output compaction threshold: a partly written buffer is shifted once this much is consumed.
 const COMPACT_AT: usize = 64 << 10;
 
+/// How far [`EventLoop::read`] reads a socket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Drain {
+    /// Until `WouldBlock` or EOF.
+    Always,
+    /// Until a read returns less than it asked for: the socket is empty then, and bytes that
+    /// arrive later raise a new edge-triggered event. epoll(7): "if you call read(2) by asking
+    /// to read a certain amount of data and read(2) returns a lower number of bytes, you can
+    /// be sure of having exhausted the read I/O space". Saves the read that would only say
+    /// `WouldBlock`. Not when the event reported the peer's FIN or an error: no new event
+    /// follows those, so the read that sees them must happen now.
+    UntilShortRead,
+}
+
 /// The event loop: owns the service, the sockets and the clock.
 ///
 /// ```no_run
@@ -178,8 +192,10 @@ impl<S: Service> EventLoop<S> {
                     if event.is_writable() {
                         self.on_writable(id);
                     }
-                    if event.is_readable() || event.is_read_closed() || event.is_error() {
-                        self.read(id);
+                    if event.is_read_closed() || event.is_error() {
+                        self.read(id, Drain::Always);
+                    } else if event.is_readable() {
+                        self.read(id, Drain::UntilShortRead);
                     }
                 }
             }
@@ -306,11 +322,14 @@ impl<S: Service> EventLoop<S> {
                 self.ctx.restore_input(id, input);
             }
         }
-        self.read(id);
+        // An earlier turn stopped on the budget: the peer's EOF may be among what is left, and
+        // its readiness was reported then, so read to the end.
+        self.read(id, Drain::Always);
     }
 
-    /// Reads until `WouldBlock`, EOF or the read budget is spent.
-    fn read(&mut self, id: ConnId) {
+    /// Reads until `WouldBlock` (or, with [`Drain::UntilShortRead`], a read that did not fill
+    /// the buffers), EOF or the read budget is spent.
+    fn read(&mut self, id: ConnId, drain: Drain) {
         let mut budget = self.ctx.config.read_budget;
         let now = self.ctx.now;
         loop {
@@ -332,6 +351,7 @@ impl<S: Service> EventLoop<S> {
                 _ => None,
             };
             let direct = room.as_ref().map(|room| room.len());
+            let asked = direct.unwrap_or(0) + self.scratch.len();
             let result = match room {
                 Some(room) => conn.socket.read_vectored(&mut [
                     IoSliceMut::new(room),
@@ -379,6 +399,9 @@ impl<S: Service> EventLoop<S> {
                     budget = budget.saturating_sub(n);
                     if budget == 0 {
                         self.ctx.ready.push(id);
+                        return;
+                    }
+                    if n < asked && drain == Drain::UntilShortRead {
                         return;
                     }
                 }

@@ -3,6 +3,7 @@
 mod support;
 
 use std::io::Write;
+use std::net::Shutdown;
 use std::time::Duration;
 
 use loopio_net::{CloseCode, CloseReason, Config, Initiator};
@@ -17,6 +18,22 @@ fn echoes_text_and_binary() {
     let big = vec![0xa5; 70_000];
     ws.write_all(&frame(true, 0x2, &big)).unwrap();
     assert_eq!(read_frame(&mut ws), (true, 0x2, big));
+    server.stop();
+}
+
+/// A message and the peer's FIN arrive together: the read that takes the message does not
+/// fill the buffer, yet the loop must read on to the EOF, since no later event reports it.
+#[test]
+fn message_and_fin_together_are_both_seen() {
+    let server = Server::start(Config::default());
+    let mut ws = open_ws(server.addr);
+    let Seen::Open(id) = server.next_seen() else {
+        panic!("expected the open first");
+    };
+    ws.write_all(&frame(true, 0x1, b"last words")).unwrap();
+    ws.shutdown(Shutdown::Write).unwrap();
+    assert_eq!(server.next_seen(), Seen::Message(id, "last words".into()));
+    assert_eq!(server.next_seen(), Seen::Closed(id, CloseReason::Dropped));
     server.stop();
 }
 
