@@ -455,15 +455,17 @@ pub(crate) fn write_packet<T: Serialize + ?Sized>(
     }
     let start = out.len();
     packet::write_header(out, kind, nsp, id);
-    out.push('[');
-    if let Some(event) = event {
-        write_json_str(out, event)?;
-    }
     // The comma goes first so that a `Verbatim` probed below lands after it.
-    let comma = out.len();
-    if event.is_some() {
-        out.push(',');
-    }
+    let comma = match event {
+        Some(event) => {
+            write_open_named(out, event)?;
+            out.len() - 1
+        }
+        None => {
+            out.push('[');
+            out.len()
+        }
+    };
     PROBING.with(|probing| probing.set(true));
     let probe = ShapeProbe {
         out: &mut *out,
@@ -498,18 +500,39 @@ pub(crate) fn write_packet<T: Serialize + ?Sized>(
     Ok(())
 }
 
-/// Appends `value` as a JSON string: copied between quotes when nothing needs escaping (the
-/// usual event name), else through serde_json.
+/// Appends `[`, `event` as a JSON string and `,`: the usual name, which needs no escape, in
+/// three appends (`["`, the name, `",`) instead of five.
 #[inline]
+fn write_open_named(out: &mut String, event: &str) -> serde_json::Result<()> {
+    if !needs_escape(event) {
+        out.push_str("[\"");
+        out.push_str(event);
+        out.push_str("\",");
+        return Ok(());
+    }
+    out.push('[');
+    write_json_str(out, event)?;
+    out.push(',');
+    Ok(())
+}
+
+/// Appends `value` as a JSON string: copied between quotes when nothing needs escaping, else
+/// through serde_json.
 fn write_json_str(out: &mut String, value: &str) -> serde_json::Result<()> {
-    // serde_json escapes exactly these: `"`, `\` and the control characters below 0x20.
-    if !value.bytes().any(|b| NEEDS_ESCAPE[usize::from(b)]) {
+    if !needs_escape(value) {
         out.push('"');
         out.push_str(value);
         out.push('"');
         return Ok(());
     }
     serde_json::to_writer(StrWriter(out), value)
+}
+
+/// Whether serde_json would escape a byte of `value`: exactly `"`, `\` and the control
+/// characters below 0x20.
+#[inline]
+fn needs_escape(value: &str) -> bool {
+    value.bytes().any(|b| NEEDS_ESCAPE[usize::from(b)])
 }
 
 /// The bytes serde_json escapes in a string, one lookup per byte.
