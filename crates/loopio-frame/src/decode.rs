@@ -4,6 +4,7 @@ use std::mem;
 use std::ops::Range;
 
 use crate::header::MAX_HEADER_LEN;
+use crate::mask::copy_masked;
 use crate::Utf8Validator;
 use crate::{apply_mask, CloseFrame, Error, FrameHeader, HeaderStatus, Limits, OpCode, Role};
 
@@ -548,14 +549,15 @@ impl Decoder {
         }
         let take = remaining.min(available as u64) as usize;
         let chunk = &mut input[*pos..*pos + take];
-        if let Some(key) = frame.mask {
-            apply_mask(chunk, key, (frame.done % 4) as usize);
-        }
         let remaining = remaining as usize; // ≤ max_frame_size, checked in `start_frame`
         if frame.done == 0 && frame.kind == Kind::Binary && whole_message {
             // Only a lent buffer is held between messages (see `Reclaim::Direct`).
             let lent = self.direct.0.is_some();
             frame.store = Store::Direct { lent };
+        }
+        let mask = frame.mask.map(|key| (key, (frame.done % 4) as usize));
+        if let (Some((key, offset)), false) = (mask, frame.is_direct()) {
+            apply_mask(chunk, key, offset);
         }
         match frame.kind {
             _ if frame.is_direct() => {
@@ -566,7 +568,11 @@ impl Decoder {
                     let grown = end.saturating_mul(2).min(end + remaining - take);
                     direct.resize(grown, 0);
                 }
-                direct[start..end].copy_from_slice(chunk);
+                // Unmasked on the way: the chunk is read and written once.
+                match mask {
+                    Some((key, offset)) => copy_masked(&mut direct[start..end], chunk, key, offset),
+                    None => direct[start..end].copy_from_slice(chunk),
+                }
             }
             // Validate as bytes arrive so bad text fails at the first bad byte (Autobahn 6.4).
             Kind::Text => {
