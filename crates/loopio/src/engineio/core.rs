@@ -1,8 +1,6 @@
 //! The session table and the engine→loop half of the driving contract: transmits to TCP
 //! connections, one loop timer per session, and the TCP connection ↔ session map.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasher, Hasher};
 use std::net::SocketAddr;
 use std::time::Instant;
 
@@ -43,36 +41,42 @@ pub(crate) struct Opening {
     pub(crate) time: Instant,
 }
 
-/// `HashMap` hashing for [`ConnId`] keys: they are loop-chosen small numbers, not peer input,
-/// so a multiply is enough (SipHash was a visible share of each message's cost).
-#[derive(Debug, Default, Clone, Copy)]
-pub(crate) struct ConnHash;
-
+/// TCP connection → session, indexed by the connection's slot in the loop (its
+/// [`ConnId::to_bits`] low half): the loop reuses small slot numbers and has at most
+/// `max_connections`, so the table is as long as the most connections ever open at once, and
+/// the lookup each message makes is an index and a compare instead of a hash probe.
 #[derive(Debug, Default)]
-pub(crate) struct ConnHasher(u64);
+struct Holders(Vec<Option<(ConnId, SessionId)>>);
 
-impl BuildHasher for ConnHash {
-    type Hasher = ConnHasher;
-    fn build_hasher(&self) -> ConnHasher {
-        ConnHasher(0)
+impl Holders {
+    fn slot(conn: ConnId) -> usize {
+        conn.to_bits() as u32 as usize
     }
-}
 
-impl Hasher for ConnHasher {
-    fn finish(&self) -> u64 {
-        self.0
+    fn insert(&mut self, conn: ConnId, id: SessionId) {
+        let slot = Self::slot(conn);
+        if self.0.len() <= slot {
+            self.0.resize(slot + 1, None);
+        }
+        self.0[slot] = Some((conn, id));
     }
-    fn write(&mut self, bytes: &[u8]) {
-        for &byte in bytes {
-            self.write_u64(u64::from(byte));
+
+    fn get(&self, conn: ConnId) -> Option<SessionId> {
+        match self.0.get(Self::slot(conn))? {
+            Some((held, id)) if *held == conn => Some(*id),
+            _ => None,
         }
     }
-    fn write_u32(&mut self, value: u32) {
-        self.write_u64(u64::from(value));
-    }
-    fn write_u64(&mut self, value: u64) {
-        // Fx-style mixing; the high bits (hashbrown's control bytes) get the variation.
-        self.0 = (self.0.rotate_left(5) ^ value).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+
+    fn remove(&mut self, conn: ConnId) -> Option<SessionId> {
+        let entry = self.0.get_mut(Self::slot(conn))?;
+        match *entry {
+            Some((held, id)) if held == conn => {
+                *entry = None;
+                Some(id)
+            }
+            _ => None,
+        }
     }
 }
 
@@ -84,7 +88,7 @@ pub(crate) struct Core {
     slots: Vec<Slot>,
     /// TCP connections the engine holds for a session: held GETs, the WebSocket, the probe.
     /// POSTs are answered within the call that delivers them and never appear here.
-    transports: HashMap<ConnId, SessionId, ConnHash>,
+    transports: Holders,
     /// Sessions commanded by the handler whose outputs are not drained yet.
     pub(crate) dirty: Vec<SessionId>,
     /// The handshake of the session being opened, while its `on_open` runs.
@@ -99,7 +103,7 @@ impl Core {
         Core {
             server,
             slots: Vec::new(),
-            transports: HashMap::default(),
+            transports: Holders::default(),
             opening: None,
             dirty: Vec::new(),
             out: Vec::new(),
@@ -183,12 +187,12 @@ impl Core {
 
     /// Forgets the transport on `conn`, returning its session if it had one.
     pub(crate) fn release(&mut self, conn: ConnId) -> Option<SessionId> {
-        self.transports.remove(&conn)
+        self.transports.remove(conn)
     }
 
     /// The session whose transport `conn` carries.
     pub(crate) fn holder(&self, conn: ConnId) -> Option<SessionId> {
-        self.transports.get(&conn).copied()
+        self.transports.get(conn)
     }
 
     /// Drain step 1: writes every transmit of `id` to its TCP connection. Transmits for a
@@ -225,8 +229,8 @@ impl Core {
             }
             // A finished or closed transport no longer belongs to the session.
             let releases = !matches!(transmit.kind, TransmitKind::WsText | TransmitKind::WsBinary);
-            if releases && transports.get(&conn) == Some(&id) {
-                transports.remove(&conn);
+            if releases && transports.get(conn) == Some(id) {
+                transports.remove(conn);
             }
             // Send errors mean the TCP connection is gone or closing; its `on_close` (or the
             // session's own deadlines) take it from there.
@@ -315,4 +319,39 @@ pub(crate) fn transport_of(conn: ConnId) -> TransportId {
 /// Bytes of one session slot (see [`super::session_state_size`]).
 pub(crate) fn session_slot_size() -> usize {
     std::mem::size_of::<Slot>()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn conn(index: u32, generation: u32) -> ConnId {
+        ConnId::from_bits(u64::from(generation) << 32 | u64::from(index))
+    }
+
+    fn session(index: u32) -> SessionId {
+        SessionId {
+            index,
+            generation: 7,
+        }
+    }
+
+    #[test]
+    fn holders_answer_only_the_connection_that_holds() {
+        let mut holders = Holders::default();
+        assert_eq!(holders.get(conn(3, 0)), None);
+        holders.insert(conn(3, 0), session(1));
+        assert_eq!(holders.get(conn(3, 0)), Some(session(1)));
+        assert_eq!(holders.get(conn(2, 0)), None);
+        // The same slot reused by a later connection: the old id names nothing.
+        assert_eq!(holders.get(conn(3, 1)), None);
+        assert_eq!(holders.remove(conn(3, 1)), None);
+        assert_eq!(holders.get(conn(3, 0)), Some(session(1)));
+        holders.insert(conn(3, 1), session(2));
+        assert_eq!(holders.get(conn(3, 0)), None);
+        assert_eq!(holders.remove(conn(3, 0)), None);
+        assert_eq!(holders.remove(conn(3, 1)), Some(session(2)));
+        assert_eq!(holders.get(conn(3, 1)), None);
+        assert_eq!(holders.remove(conn(9, 0)), None);
+    }
 }
