@@ -64,7 +64,6 @@ impl Glue {
     /// A broadcast's messages are each encoded as a WebSocket frame once, for the first
     /// WebSocket recipient, and copied whole to the others.
     fn drain(&mut self, sessions: &mut Sessions<'_>) {
-        let mut overloaded = Vec::new();
         while let Some(transmit) = self.io.poll_transmit_ref() {
             match transmit {
                 TransmitRef::Send {
@@ -97,6 +96,7 @@ impl Glue {
                     volatile,
                 } => {
                     let trace = self.trace;
+                    let mut overloaded = Vec::new();
                     broadcast(
                         sessions,
                         clients,
@@ -106,15 +106,15 @@ impl Glue {
                         trace,
                         &mut overloaded,
                     );
+                    // After the broadcast: closing a client changes the server it borrows.
+                    for client in overloaded {
+                        self.overloaded(sessions, client);
+                    }
                 }
                 TransmitRef::Close { client } => {
                     sessions.close(session_of(client));
                 }
                 _ => {}
-            }
-            // After the broadcast: closing a client changes the server it borrows.
-            for client in overloaded.drain(..) {
-                self.overloaded(sessions, client);
             }
         }
         while let Some(event) = self.io.poll_event() {
