@@ -474,6 +474,13 @@ impl Server {
             // socket.io-parser: "got plaintext data when reconstructing a packet".
             return Err(ParseError::UnexpectedText);
         }
+        // The usual packet, an EVENT on `/` without ack id (`2[…`, as `Header::parse` reads
+        // it), goes to `receive_event` without a `Header` built on the stack.
+        if let Some(payload) = text.strip_prefix('2').filter(|rest| rest.starts_with('[')) {
+            if let Some(socket) = find_socket(state, "/") {
+                return self.receive_event(socket, payload, None, None);
+            }
+        }
         let header = Header::parse(text, self.config.max_attachments)?;
         if !header.kind.is_binary() {
             let socket = find_socket(state, header.nsp);

@@ -292,6 +292,25 @@ fn packets_for_unjoined_namespaces_close_the_client() {
     }
 }
 
+/// `2[…`, the EVENT on `/` that skips the header parse, from a client joined only to another
+/// namespace is the same invalid state; on `/` it reaches the handler.
+#[test]
+fn main_namespace_event_shortcut_checks_the_client_joined_it() {
+    let mut h = Harness::new();
+    h.io.of("/admin").on_connection(|socket| {
+        socket.on("echo", |ctx, data: Value| ctx.socket().emit("echo", &data));
+    });
+    h.connect_to(1, "/admin");
+    h.text(1, r#"2/admin,["echo",1]"#);
+    assert_eq!(h.drain(), [(1, r#"2/admin,["echo",1]"#.to_owned())]);
+    h.text(1, r#"2["echo",1]"#);
+    assert_eq!(h.drain(), [(1, "<close>".to_owned())]);
+    assert!(matches!(
+        h.io.poll_event(),
+        Some(Event::InvalidState { client, .. }) if client.0 == 1
+    ));
+}
+
 /// A malformed packet for a namespace not joined is a parse error first, as in
 /// socket.io-parser, which throws before `ondecoded` sees the namespace.
 #[test]
