@@ -149,24 +149,9 @@ pub struct Header<'a> {
 }
 
 impl<'a> Header<'a> {
-    /// Parses the header of a text message without allocating.
-    // Inlined for the usual packet, an EVENT on `/` without an ack id (`2[…`), which needs
-    // no more looking; the rest goes through the call.
-    #[inline]
+    /// Parses the header of a text message without allocating. (The server reads the usual
+    /// packet, `2[…`, without it: see `Server::receive_text`.)
     pub fn parse(text: &'a str, max_attachments: usize) -> Result<Self, ParseError> {
-        if let [b'2', b'[', ..] = text.as_bytes() {
-            return Ok(Self {
-                kind: PacketType::Event,
-                attachments: 0,
-                nsp: "/",
-                id: None,
-                payload: &text[1..],
-            });
-        }
-        Self::parse_general(text, max_attachments)
-    }
-
-    fn parse_general(text: &'a str, max_attachments: usize) -> Result<Self, ParseError> {
         let bytes = text.as_bytes();
         let kind = bytes
             .first()
