@@ -16,6 +16,9 @@ use crate::{ConnId, Ctx};
 
 /// The most frames one `writev` carries (two slices each, far below `IOV_MAX`).
 const FRAMES_PER_WRITE: usize = 32;
+/// The most queued-frame slots kept between reads (40 bytes each); a read that queued more
+/// (a large payload broadcast to thousands of connections) frees its list afterwards.
+const FRAMES_KEPT: usize = 1024;
 
 /// Frames queued from the read buffer during one read's processing.
 #[derive(Debug, Default)]
@@ -76,10 +79,12 @@ impl Borrowed {
         frames
     }
 
-    /// Gives back the (emptied) frame list, keeping its capacity.
+    /// Gives back the (emptied) frame list, keeping its capacity unless it is unusually large.
     fn restore(&mut self, mut frames: Vec<Frame>) {
         frames.clear();
-        self.frames = frames;
+        if frames.capacity() <= FRAMES_KEPT {
+            self.frames = frames;
+        }
     }
 }
 
@@ -171,4 +176,57 @@ fn parts<'a>(
             skip = 0;
             Some(part)
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn queue(borrowed: &mut Borrowed, buffer: &[u8], frames: u32) {
+        borrowed.open(buffer);
+        let range = borrowed
+            .locate(&buffer[1..])
+            .expect("inside the open buffer");
+        for index in 0..frames {
+            let conn = ConnId {
+                index,
+                generation: 0,
+            };
+            borrowed.push(conn, &[0x82, 4], range.clone());
+        }
+    }
+
+    #[test]
+    fn only_payloads_inside_the_open_buffer_are_located() {
+        let buffer = [7u8; 64];
+        let other = [7u8; 8];
+        let mut borrowed = Borrowed::default();
+        assert_eq!(borrowed.locate(&buffer[..]), None, "nothing is open yet");
+        borrowed.open(&buffer[..32]);
+        assert_eq!(borrowed.locate(&buffer[4..20]), Some(4..20));
+        assert_eq!(
+            borrowed.locate(&buffer[20..40]),
+            None,
+            "runs past the open part"
+        );
+        assert_eq!(borrowed.locate(&other[..]), None);
+        assert_eq!(borrowed.locate(&buffer[4..4]), None, "empty");
+    }
+
+    #[test]
+    fn frames_come_back_grouped_by_connection_in_order_and_the_list_stays_bounded() {
+        let buffer = [1u8; 5];
+        let mut borrowed = Borrowed::default();
+        queue(&mut borrowed, &buffer, 3);
+        queue(&mut borrowed, &buffer, 2);
+        let frames = borrowed.take();
+        let order: Vec<u32> = frames.iter().map(|f| f.conn.index).collect();
+        assert_eq!(order, [0, 0, 1, 1, 2]);
+        borrowed.restore(frames);
+        assert!(borrowed.frames.is_empty() && borrowed.frames.capacity() >= 5);
+        queue(&mut borrowed, &buffer, FRAMES_KEPT as u32 + 1);
+        let frames = borrowed.take();
+        borrowed.restore(frames);
+        assert_eq!(borrowed.frames.capacity(), 0, "a huge list is not kept");
+    }
 }
