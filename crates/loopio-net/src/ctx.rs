@@ -626,7 +626,8 @@ impl Ctx {
         if conn.state != State::Open {
             return Err(SendError::WrongState);
         }
-        if conn.buffered().saturating_add(len + 14) > self.config.max_buffered {
+        let at_most = conn.buffered().saturating_add(len + 14);
+        if at_most > self.config.max_buffered {
             return self.refuse(id);
         }
         let mask = match conn.role {
@@ -674,7 +675,12 @@ impl Ctx {
         if let Some(key) = mask {
             loopio_frame::apply_mask(&mut conn.out[start..], key, 0);
         }
-        note_write(conn, id.index, high_water, dirty);
+        // As in `write_frame`: no recount when even the largest size stays below the mark.
+        if at_most > high_water {
+            note_write(conn, id.index, high_water, dirty);
+        } else {
+            note_dirty(conn, id.index, dirty);
+        }
         Ok(())
     }
 
