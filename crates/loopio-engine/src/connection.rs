@@ -393,7 +393,10 @@ impl Connection {
             && self.state == State::Open
             && self.inbox.is_empty();
         match data {
-            Data::Text(text) if deliver && text.starts_with('4') => Some(Data::Text(&text[1..])),
+            Data::Text(text) if deliver => match text.strip_prefix('4') {
+                Some(message) => Some(Data::Text(message)),
+                None => self.handle_ws_other(now, id, data),
+            },
             Data::Binary(bytes) if deliver => Some(Data::Binary(bytes)),
             _ => self.handle_ws_other(now, id, data),
         }
