@@ -179,16 +179,7 @@ impl Ctx {
             return self.refuse(conn);
         }
         let high_water = self.config.high_water;
-        let Ctx {
-            slots,
-            spare,
-            dirty,
-            ..
-        } = self;
-        let c = slots[conn.index as usize]
-            .conn
-            .as_mut()
-            .expect("checked live above");
+        let (c, spare, dirty) = self.conn_for_output(conn.index);
         ensure_out(c, spare);
         c.out.extend_from_slice(&frame.bytes);
         note_write(c, conn.index, high_water, dirty);
@@ -316,6 +307,22 @@ impl Ctx {
             .expect("caller checked the slot is live")
     }
 
+    /// The live connection at `index` beside the output pool and the dirty list, borrowed
+    /// apart so one slot lookup serves a whole write.
+    fn conn_for_output(&mut self, index: u32) -> (&mut Conn, &mut Pool, &mut Vec<u32>) {
+        let Ctx {
+            slots,
+            spare,
+            dirty,
+            ..
+        } = self;
+        let conn = slots[index as usize]
+            .conn
+            .as_mut()
+            .expect("caller checked the slot is live");
+        (conn, spare, dirty)
+    }
+
     /// The id of whatever connection lives at `index`.
     pub(crate) fn id_at(&self, index: usize) -> Option<ConnId> {
         let slot = self.slots.get(index)?;
@@ -390,10 +397,8 @@ impl Ctx {
     /// Gives connection `index` a pooled buffer if it has none, so a busy turn reuses memory
     /// instead of allocating it.
     fn take_spare(&mut self, index: u32) {
-        if self.conn_at(index).out.capacity() == 0 {
-            let buffer = self.spare.take();
-            self.conn_at(index).out = buffer;
-        }
+        let (conn, spare, _) = self.conn_for_output(index);
+        ensure_out(conn, spare);
     }
 
     /// Tells the service (once) that `id` ended, then frees it.
@@ -636,16 +641,8 @@ impl Ctx {
         };
         let trace = self.trace;
         let high_water = self.config.high_water;
-        let Ctx {
-            slots,
-            spare,
-            dirty,
-            ..
-        } = self;
-        let conn = slots[id.index as usize]
-            .conn
-            .as_mut()
-            .expect("checked live above; mask_for only drops it on error");
+        // Checked live above; `mask_for` only drops it on error.
+        let (conn, spare, dirty) = self.conn_for_output(id.index);
         ensure_out(conn, spare);
         conn.out.reserve(len + 14);
         let start = match (mask, u8::try_from(len), parts) {
@@ -706,16 +703,7 @@ impl Ctx {
     /// Puts `parts`, bytes that must go out first (borrowed frames a socket did not take), in
     /// front of the connection's unsent output.
     pub(crate) fn buffer_first(&mut self, index: u32, parts: &[&[u8]]) {
-        let Ctx {
-            slots,
-            spare,
-            dirty,
-            ..
-        } = self;
-        let conn = slots[index as usize]
-            .conn
-            .as_mut()
-            .expect("caller checked the slot is live");
+        let (conn, spare, dirty) = self.conn_for_output(index);
         let mut out = spare.take();
         out.reserve(parts.iter().map(|part| part.len()).sum::<usize>() + conn.buffered());
         for part in parts {
@@ -724,10 +712,7 @@ impl Ctx {
         out.extend_from_slice(&conn.out[conn.out_pos..]);
         spare.put(std::mem::replace(&mut conn.out, out));
         conn.out_pos = 0;
-        if !conn.flags.dirty {
-            conn.flags.dirty = true;
-            dirty.push(index);
-        }
+        note_dirty(conn, index, dirty);
     }
 
     /// Appends raw bytes (HTTP heads).
@@ -804,19 +789,13 @@ impl Ctx {
 
     fn after_write(&mut self, index: u32) {
         let high_water = self.config.high_water;
-        let conn = self.conn_at(index);
-        if conn.buffered() > high_water {
-            conn.flags.over_high_water = true;
-        }
-        self.mark_dirty(index);
+        let (conn, _, dirty) = self.conn_for_output(index);
+        note_write(conn, index, high_water, dirty);
     }
 
     pub(crate) fn mark_dirty(&mut self, index: u32) {
-        let conn = self.conn_at(index);
-        if !conn.flags.dirty {
-            conn.flags.dirty = true;
-            self.dirty.push(index);
-        }
+        let (conn, _, dirty) = self.conn_for_output(index);
+        note_dirty(conn, index, dirty);
     }
 
     /// The peer's close frame arrived: answer it (server then closes TCP first, §7.1.1).
