@@ -500,39 +500,22 @@ pub(crate) fn write_packet<T: Serialize + ?Sized>(
     Ok(())
 }
 
-/// Appends `[`, `event` as a JSON string and `,`: the usual name, which needs no escape, in
-/// three appends (`["`, the name, `",`) instead of five.
+/// Appends `[`, `event` as a JSON string and `,`. The usual name needs no escape and is
+/// copied between quotes (three appends: `["`, the name, `",`); any other goes through
+/// serde_json.
 #[inline]
 fn write_open_named(out: &mut String, event: &str) -> serde_json::Result<()> {
-    if !needs_escape(event) {
+    // serde_json escapes exactly these: `"`, `\` and the control characters below 0x20.
+    if !event.bytes().any(|b| NEEDS_ESCAPE[usize::from(b)]) {
         out.push_str("[\"");
         out.push_str(event);
         out.push_str("\",");
         return Ok(());
     }
     out.push('[');
-    write_json_str(out, event)?;
+    serde_json::to_writer(StrWriter(&mut *out), event)?;
     out.push(',');
     Ok(())
-}
-
-/// Appends `value` as a JSON string: copied between quotes when nothing needs escaping, else
-/// through serde_json.
-fn write_json_str(out: &mut String, value: &str) -> serde_json::Result<()> {
-    if !needs_escape(value) {
-        out.push('"');
-        out.push_str(value);
-        out.push('"');
-        return Ok(());
-    }
-    serde_json::to_writer(StrWriter(out), value)
-}
-
-/// Whether serde_json would escape a byte of `value`: exactly `"`, `\` and the control
-/// characters below 0x20.
-#[inline]
-fn needs_escape(value: &str) -> bool {
-    value.bytes().any(|b| NEEDS_ESCAPE[usize::from(b)])
 }
 
 /// The bytes serde_json escapes in a string, one lookup per byte.
@@ -818,8 +801,9 @@ mod tests {
         names.extend(["", "é", "😀", "\u{2028}", "a\"b\\c\n"].map(String::from));
         for name in names {
             let mut out = String::new();
-            write_json_str(&mut out, &name).unwrap();
-            assert_eq!(out, serde_json::to_string(&name).unwrap(), "{name:?}");
+            write_open_named(&mut out, &name).unwrap();
+            let expected = format!("[{},", serde_json::to_string(&name).unwrap());
+            assert_eq!(out, expected, "{name:?}");
         }
     }
 

@@ -305,7 +305,8 @@ mod tests {
         );
     }
 
-    /// The `2[` shortcut gives what the general path gives for the same packet.
+    /// `2[…` (no namespace, no id: the packet `Server::receive_text` reads without a header)
+    /// parses as the same header as `2/,[…`.
     #[test]
     fn plain_event_shortcut_matches_the_general_path() {
         let fast = parse(r#"2["a",{"b":1}]"#).unwrap();

@@ -285,20 +285,20 @@ fn broadcast(
     trace: bool,
     full: &mut Vec<ClientId>,
 ) {
-    let mut frames: Vec<SharedMessage> = std::iter::repeat_with(Default::default)
-        .take(1 + attachments.len())
-        .collect();
     if attachments.is_empty() && !volatile && !trace {
         // The usual broadcast: one text message, no checks per recipient beyond the send.
-        let frame = &mut frames[0];
+        let mut frame = SharedMessage::default();
         for &client in clients {
-            let sent = sessions.send_shared(session_of(client), Data::Text(text), frame);
+            let sent = sessions.send_shared(session_of(client), Data::Text(text), &mut frame);
             if let Err(SendError::BufferFull) = sent {
                 full.push(client);
             }
         }
         return;
     }
+    let mut frames: Vec<SharedMessage> = std::iter::repeat_with(Default::default)
+        .take(1 + attachments.len())
+        .collect();
     let messages = std::iter::once(Data::Text(text))
         .chain(attachments.iter().map(|bytes| Data::Binary(bytes)));
     for &client in clients {
